@@ -1,0 +1,346 @@
+import { createHash } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import type { Clock } from "../server/clock";
+import { systemClock } from "../server/clock";
+import type { Logger } from "../observability/logger";
+import {
+  CacheClosedError,
+  DEFAULT_CACHE_PREFIX,
+  deliverSafely,
+  normalizeTtlMs,
+  type Cache,
+  type CacheSetOptions,
+  type CacheTtlOptions,
+  type CounterResult,
+  type MessageHandler,
+  type Unsubscribe,
+} from "./cache";
+
+interface RedisCacheCommonOptions {
+  /** Connection problems are logged here (warn once per outage, info on recovery). */
+  logger: Logger;
+  /** Namespace for keys and channels; default `"authly:"`. */
+  prefix?: string;
+  /** Used only to turn Redis' relative PTTL into `resetAtMs`; default the system clock. */
+  clock?: Clock;
+  /** Give up on a TCP connect after this long (ms); default 2000. Only used with `url`. */
+  connectTimeoutMs?: number;
+  /** Reject any command without a reply after this long (ms), queued or sent; default 2000. Only used with `url`. */
+  commandTimeoutMs?: number;
+  /**
+   * Name shown by `CLIENT LIST` (no spaces); the subscriber connection gets `<name>-subscriber`.
+   * Default `"authly"`. Only used with `url`.
+   */
+  connectionName?: string;
+}
+
+export type RedisCacheOptions = RedisCacheCommonOptions &
+  (
+    | {
+        /** `redis://[user:password@]host:port[/db]` or `rediss://…`. The cache owns the connections it opens. */
+        url: string;
+        client?: never;
+      }
+    | {
+        /**
+         * An existing ioredis client. The cache does not own it: `close()` leaves it open (but closes the
+         * subscriber connection the cache duplicated from it). Configure it to fail fast yourself
+         * (see `redisClientOptions`).
+         */
+        client: Redis;
+        url?: never;
+      }
+  );
+
+/**
+ * ioredis options used for connections the cache opens: connect lazily (first command or `ping()`),
+ * never let a command wait forever while Redis is down (bounded by `commandTimeout`, and flushed after
+ * one failed reconnect by `maxRetriesPerRequest: 1`), but keep a short offline queue so that commands
+ * issued while the first connection or a quick reconnect is in progress still succeed.
+ * Reconnection continues in the background with ioredis' default capped backoff.
+ */
+export function redisClientOptions(
+  options: { connectTimeoutMs?: number; commandTimeoutMs?: number; connectionName?: string } = {},
+): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    connectionName: options.connectionName ?? "authly",
+  };
+}
+
+/**
+ * Fixed-window counter: INCR, and PEXPIRE only when the key is new (or, as a repair, when it somehow
+ * has no TTL), so the window is never extended. Returns {count, remaining ms}. Atomic as a script.
+ */
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  return {count, tonumber(ARGV[1])}
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`;
+const INCREMENT_SHA = createHash("sha1").update(INCREMENT_SCRIPT).digest("hex");
+
+interface Subscription {
+  handler: MessageHandler;
+  active: boolean;
+}
+
+interface ChannelEntry {
+  subscriptions: Set<Subscription>;
+  /** Settles when Redis has confirmed the SUBSCRIBE for this channel. */
+  ready: Promise<void>;
+}
+
+type ConnectionRole = "main" | "subscriber";
+
+/**
+ * `Cache` backed by Redis (ioredis), shared by every instance using the same Redis and prefix.
+ * Uses one connection for commands and a second one, created on the first `subscribe`, for pub/sub.
+ * While Redis is down, operations reject within about `commandTimeoutMs` (never hang), errors are
+ * logged rather than crashing the process, and the client keeps reconnecting in the background
+ * (channel subscriptions are restored automatically; messages published meanwhile are lost).
+ */
+export class RedisCache implements Cache {
+  readonly kind = "redis" as const;
+  readonly prefix: string;
+
+  private readonly client: Redis;
+  private readonly ownsClient: boolean;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly detachers: Array<() => void> = [];
+  private subscriber: Redis | null = null;
+  private closed = false;
+
+  constructor(options: RedisCacheOptions) {
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.prefix = options.prefix ?? DEFAULT_CACHE_PREFIX;
+    if (options.client) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      assertRedisUrl(options.url);
+      this.client = new Redis(options.url, redisClientOptions(options));
+      this.ownsClient = true;
+    }
+    this.watch(this.client, "main");
+  }
+
+  async get(key: string): Promise<string | null> {
+    this.assertOpen();
+    return this.client.get(this.prefix + key);
+  }
+
+  async set(key: string, value: string, options?: CacheSetOptions): Promise<void> {
+    this.assertOpen();
+    if (options?.ttlMs === undefined) {
+      await this.client.set(this.prefix + key, value);
+    } else {
+      await this.client.set(this.prefix + key, value, "PX", normalizeTtlMs(options.ttlMs));
+    }
+  }
+
+  async setIfAbsent(key: string, value: string, options: CacheTtlOptions): Promise<boolean> {
+    this.assertOpen();
+    const ttlMs = normalizeTtlMs(options.ttlMs);
+    const reply = await this.client.set(this.prefix + key, value, "PX", ttlMs, "NX");
+    return reply === "OK";
+  }
+
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    await this.client.del(this.prefix + key);
+  }
+
+  async increment(key: string, options: CacheTtlOptions): Promise<CounterResult> {
+    this.assertOpen();
+    const ttlMs = normalizeTtlMs(options.ttlMs);
+    const fullKey = this.prefix + key;
+    let reply: unknown;
+    try {
+      reply = await this.client.evalsha(INCREMENT_SHA, 1, fullKey, ttlMs);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      reply = await this.client.eval(INCREMENT_SCRIPT, 1, fullKey, ttlMs);
+    }
+    if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[0] !== "number" || typeof reply[1] !== "number") {
+      throw new Error("unexpected reply from the Redis increment script");
+    }
+    const [count, resetInMs] = reply as [number, number];
+    return { count, resetAtMs: this.clock.nowMs() + resetInMs, resetInMs };
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    this.assertOpen();
+    await this.client.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+    this.assertOpen();
+    const fullChannel = this.prefix + channel;
+    const subscriber = this.getSubscriber();
+    const entry = this.channels.get(fullChannel) ?? this.addChannel(subscriber, fullChannel);
+    const subscription: Subscription = { handler, active: true };
+    entry.subscriptions.add(subscription);
+
+    const remove = (): boolean => {
+      subscription.active = false;
+      entry.subscriptions.delete(subscription);
+      if (entry.subscriptions.size > 0 || this.channels.get(fullChannel) !== entry) return false;
+      this.channels.delete(fullChannel);
+      return true;
+    };
+
+    try {
+      await entry.ready;
+    } catch (error) {
+      if (remove() && !this.closed) subscriber.unsubscribe(fullChannel).catch(() => undefined);
+      throw error;
+    }
+
+    return async () => {
+      if (!subscription.active) return;
+      if (!remove() || this.closed) return;
+      // Commands on one connection run in order, so a later SUBSCRIBE to this channel still wins.
+      try {
+        await subscriber.unsubscribe(fullChannel);
+      } catch (error) {
+        // Locally the handler is already gone; a stale server-side subscription only costs ignored messages.
+        this.logger.debug("redis unsubscribe failed", { channel, err: error });
+      }
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    let reply: string;
+    try {
+      reply = await this.client.ping();
+    } catch (error) {
+      throw new Error(`Redis is unreachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (reply !== "PONG") throw new Error("unexpected reply to Redis PING");
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of this.channels.values()) {
+      for (const subscription of entry.subscriptions) subscription.active = false;
+    }
+    this.channels.clear();
+    const connections = [this.subscriber, this.ownsClient ? this.client : null].filter(
+      (c): c is Redis => c !== null,
+    );
+    await Promise.all(connections.map(shutdown));
+    if (!this.ownsClient) {
+      // Leave the caller's client as we found it.
+      for (const detach of this.detachers) detach();
+    }
+  }
+
+  private getSubscriber(): Redis {
+    if (!this.subscriber) {
+      const subscriber = this.ownsClient
+        ? this.client.duplicate({ connectionName: `${this.client.options.connectionName ?? "authly"}-subscriber` })
+        : this.client.duplicate();
+      this.watch(subscriber, "subscriber");
+      subscriber.on("message", (fullChannel: string, message: string) => this.dispatch(fullChannel, message));
+      this.subscriber = subscriber;
+    }
+    return this.subscriber;
+  }
+
+  private addChannel(subscriber: Redis, fullChannel: string): ChannelEntry {
+    const entry: ChannelEntry = {
+      subscriptions: new Set(),
+      ready: subscriber.subscribe(fullChannel).then(() => undefined),
+    };
+    this.channels.set(fullChannel, entry);
+    return entry;
+  }
+
+  private dispatch(fullChannel: string, message: string): void {
+    const entry = this.channels.get(fullChannel);
+    if (!entry) return;
+    const channel = fullChannel.slice(this.prefix.length);
+    for (const subscription of [...entry.subscriptions]) {
+      if (!subscription.active) continue;
+      deliverSafely(subscription.handler, message, (error) =>
+        this.logger.warn("cache message handler failed", { channel, err: error }),
+      );
+    }
+  }
+
+  /**
+   * Handles 'error' events (so a down Redis never becomes an unhandled error), logging a warning once
+   * per outage and an info line when the connection is ready again.
+   */
+  private watch(connection: Redis, role: ConnectionRole): void {
+    let healthy = true;
+    const onError = (error: Error) => {
+      if (healthy) {
+        healthy = false;
+        this.logger.warn("redis connection error; retrying in the background", { connection: role, err: error });
+      } else {
+        this.logger.debug("redis connection error", { connection: role, err: error });
+      }
+    };
+    const onReady = () => {
+      if (!healthy) {
+        healthy = true;
+        this.logger.info("redis connection restored", { connection: role });
+      }
+    };
+    connection.on("error", onError);
+    connection.on("ready", onReady);
+    this.detachers.push(() => {
+      connection.off("error", onError);
+      connection.off("ready", onReady);
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CacheClosedError();
+  }
+}
+
+/** QUIT politely when connected (bounded by the command timeout), otherwise just drop the socket. */
+async function shutdown(connection: Redis): Promise<void> {
+  if (connection.status === "end") return;
+  if (connection.status === "ready") {
+    try {
+      await connection.quit();
+      return;
+    } catch {
+      // fall through
+    }
+  }
+  connection.disconnect();
+}
+
+/** Rejects anything but a redis:// or rediss:// URL, without echoing it (it may hold a password). */
+function assertRedisUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new Error("invalid Redis URL (expected redis://host:port or rediss://host:port)");
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw new Error(`unsupported Redis URL scheme "${protocol}" (expected redis: or rediss:)`);
+  }
+}

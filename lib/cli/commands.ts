@@ -1,0 +1,154 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { signingAlgorithms, type SigningAlgorithm } from "../keys/signing-key-service";
+
+/** Invalid command-line input: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const usage = `Usage: authly <command> [options]
+
+Commands:
+  migrate                       Apply database migrations and create first-start data
+  users create --email E [--password P] [--name N] [--admin] [--json]
+                                Create a user (a password is generated when --password is omitted)
+  users list [--json]           List users
+  clients create --name N --type confidential|public --redirect-uri URI (repeatable)
+                 --grant-types a,b --scopes "openid profile"
+                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                 [--post-logout-redirect-uri URI (repeatable)] [--native] [--json]
+                                Register a client; prints client_id and the one-time client_secret
+  clients list [--json]         List clients
+  keys rotate [--alg RS256|ES256|EdDSA] [--json]
+                                Rotate signing keys (next -> active, active -> retired)
+  keys list [--json]            List signing keys (public data only)
+  master-key                    Print a new random master key for AUTHLY_MASTER_KEY
+  help                          Show this help
+
+The CLI uses the same database as the server (DATABASE_URL, else the embedded database in
+AUTHLY_DATA_DIR). While a server holds the embedded database, commands run inside that server.
+Exit codes: 0 success, 1 failure, 2 invalid arguments.`;
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "master-key" }
+  | { kind: "migrate" }
+  | { kind: "users-create"; email: string; password?: string; name?: string; admin: boolean; json: boolean }
+  | { kind: "users-list"; json: boolean }
+  | {
+      kind: "clients-create";
+      name: string;
+      type: "confidential" | "public";
+      redirectUris: string[];
+      postLogoutRedirectUris: string[];
+      grantTypes: string[];
+      scopes: string[];
+      authMethod?: string;
+      native: boolean;
+      json: boolean;
+    }
+  | { kind: "clients-list"; json: boolean }
+  | { kind: "keys-rotate"; algorithms: SigningAlgorithm[]; json: boolean }
+  | { kind: "keys-list"; json: boolean };
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+
+function parse<T extends OptionSpec>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | string[] | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0] ?? "invalid arguments");
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+const splitList = (v: string | undefined, sep: RegExp) => (v ?? "").split(sep).map((s) => s.trim()).filter(Boolean);
+
+export function parseCommand(argv: string[]): Command {
+  const [group, action, ...rest] = argv;
+  const one = (cmd: string) => {
+    if (action !== undefined) throw new UsageError(`"${cmd}" takes no arguments`);
+  };
+  switch (group) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      return { kind: "help" };
+    case "master-key":
+      one("master-key");
+      return { kind: "master-key" };
+    case "migrate":
+      one("migrate");
+      return { kind: "migrate" };
+    case "users": {
+      if (action === "create") {
+        const v = parse(rest, { email: { type: "string" }, password: { type: "string" }, name: { type: "string" }, admin: { type: "boolean" }, json: { type: "boolean" } });
+        const email = required(v, "email");
+        if (!z.email().safeParse(email.trim().toLowerCase()).success) throw new UsageError(`--email: "${email}" is not a valid email address`);
+        return { kind: "users-create", email, password: v.password as string | undefined, name: v.name as string | undefined, admin: v.admin === true, json: v.json === true };
+      }
+      if (action === "list") return { kind: "users-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
+      throw new UsageError(action ? `unknown users command "${action}"` : "users needs a command: create or list");
+    }
+    case "clients": {
+      if (action === "create") {
+        const v = parse(rest, {
+          name: { type: "string" },
+          type: { type: "string" },
+          "redirect-uri": { type: "string", multiple: true },
+          "post-logout-redirect-uri": { type: "string", multiple: true },
+          "grant-types": { type: "string" },
+          scopes: { type: "string" },
+          "auth-method": { type: "string" },
+          native: { type: "boolean" },
+          json: { type: "boolean" },
+        });
+        const name = required(v, "name");
+        const type = required(v, "type");
+        if (type !== "confidential" && type !== "public") throw new UsageError(`--type must be "confidential" or "public" (got "${type}")`);
+        const grantTypes = splitList(required(v, "grant-types"), /[,\s]+/);
+        const authMethod = v["auth-method"] as string | undefined;
+        const methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+        if (authMethod !== undefined && !methods.includes(authMethod)) throw new UsageError(`--auth-method must be one of ${methods.join(", ")} (got "${authMethod}")`);
+        return {
+          kind: "clients-create",
+          name,
+          type,
+          redirectUris: (v["redirect-uri"] as string[] | undefined) ?? [],
+          postLogoutRedirectUris: (v["post-logout-redirect-uri"] as string[] | undefined) ?? [],
+          grantTypes,
+          scopes: splitList(v.scopes as string | undefined, /[\s,]+/),
+          authMethod,
+          native: v.native === true,
+          json: v.json === true,
+        };
+      }
+      if (action === "list") return { kind: "clients-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
+      throw new UsageError(action ? `unknown clients command "${action}"` : "clients needs a command: create or list");
+    }
+    case "keys": {
+      if (action === "rotate") {
+        const v = parse(rest, { alg: { type: "string", multiple: true }, json: { type: "boolean" } });
+        const algs = ((v.alg as string[] | undefined) ?? []).flatMap((a) => splitList(a, /,/));
+        for (const a of algs) {
+          if (!(signingAlgorithms as readonly string[]).includes(a)) throw new UsageError(`--alg must be one of ${signingAlgorithms.join(", ")} (got "${a}")`);
+        }
+        return { kind: "keys-rotate", algorithms: algs.length ? (algs as SigningAlgorithm[]) : [...signingAlgorithms], json: v.json === true };
+      }
+      if (action === "list") return { kind: "keys-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
+      throw new UsageError(action ? `unknown keys command "${action}"` : "keys needs a command: rotate or list");
+    }
+    default:
+      throw new UsageError(`unknown command "${group}"`);
+  }
+}

@@ -1,0 +1,178 @@
+import type { Client, SigningKey, User } from "../generated/prisma/client";
+import { generateMasterKey } from "../keys/key-encryption";
+import { generatePassword } from "../identity/password-hasher";
+import { ConflictError, ValidationError } from "../server/errors";
+import type { Container } from "../server/container";
+import { formatGeneratedAdminNotice, runStartupTasks } from "../server/first-start";
+import { parseCommand, usage, UsageError, type Command } from "./commands";
+
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Gives the command a ready container (migrated and seeded) and cleans up afterwards. */
+export type ContainerProvider = <T>(fn: (container: Container) => Promise<T>) => Promise<T>;
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** Parses argv and runs it; returns the exit code. Never throws for expected failures. */
+export async function runCli(argv: string[], io: CliOutput, withContainer: ContainerProvider): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`authly: ${error.message}\n\n${usage}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (command.kind === "help") {
+    io.out(usage + "\n");
+    return EXIT_OK;
+  }
+  if (command.kind === "master-key") {
+    io.out(generateMasterKey() + "\n");
+    return EXIT_OK;
+  }
+  try {
+    return await withContainer((container) => execute(command, container, io));
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      io.err(`authly: invalid input:\n${error.issues.map((i) => `  ${i.field}: ${i.message}`).join("\n")}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ConflictError) {
+      io.err(`authly: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+}
+
+const userJson = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  email_verified: u.emailVerified,
+  name: u.name ?? undefined,
+  roles: u.roles,
+  status: u.status,
+  created_at: u.createdAt.toISOString(),
+});
+
+/** Client metadata with RFC 7591 §2 / §3.2.1 member names. */
+const clientJson = (c: Client, secret?: string) => ({
+  client_id: c.clientId,
+  ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+  client_name: c.name,
+  client_type: c.type,
+  application_type: c.applicationType,
+  redirect_uris: c.redirectUris,
+  post_logout_redirect_uris: c.postLogoutRedirectUris,
+  grant_types: c.grantTypes,
+  response_types: c.responseTypes,
+  scope: c.scopes.join(" "),
+  token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  client_id_issued_at: Math.floor(c.createdAt.getTime() / 1000),
+  enabled: c.enabled,
+});
+
+const keyJson = (k: SigningKey) => ({
+  kid: k.kid,
+  alg: k.alg,
+  status: k.status,
+  created_at: k.createdAt.toISOString(),
+  activated_at: k.activatedAt?.toISOString(),
+  rotated_at: k.rotatedAt?.toISOString(),
+  expires_at: k.expiresAt?.toISOString(),
+});
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return "";
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+const printJson = (io: CliOutput, value: unknown) => io.out(JSON.stringify(value, null, 2) + "\n");
+
+async function execute(command: Exclude<Command, { kind: "help" | "master-key" }>, c: Container, io: CliOutput): Promise<number> {
+  const actor = { type: "cli" as const };
+  switch (command.kind) {
+    case "migrate": {
+      const report = await runStartupTasks(c, { forceMigrations: true });
+      const applied = report.migrations?.applied ?? [];
+      io.out(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}\n` : "The database is up to date.\n");
+      if (report.admin?.generatedPassword) io.err(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
+      return EXIT_OK;
+    }
+    case "users-create": {
+      const generated = command.password === undefined ? generatePassword(20) : undefined;
+      const user = await c.users.create(
+        { email: command.email, password: command.password ?? generated, name: command.name, roles: command.admin ? ["admin"] : [] },
+        actor,
+      );
+      if (command.json) printJson(io, { ...userJson(user), ...(generated ? { password: generated } : {}) });
+      else {
+        io.out(`Created user ${user.email} (id ${user.id})${command.admin ? " with the admin role" : ""}.\n`);
+        if (generated) io.out(`Generated password (shown once): ${generated}\n`);
+      }
+      return EXIT_OK;
+    }
+    case "users-list": {
+      const users = await c.users.list({ take: 1000 });
+      if (command.json) printJson(io, users.map(userJson));
+      else if (users.length === 0) io.out("No users.\n");
+      else io.out(table([["ID", "EMAIL", "NAME", "ROLES", "STATUS"], ...users.map((u) => [u.id, u.email, u.name ?? "", u.roles.join(",") || "-", u.status])]));
+      return EXIT_OK;
+    }
+    case "clients-create": {
+      const { client, clientSecret } = await c.clients.create(
+        {
+          name: command.name,
+          type: command.type,
+          applicationType: command.native ? "native" : "web",
+          redirectUris: command.redirectUris,
+          postLogoutRedirectUris: command.postLogoutRedirectUris,
+          grantTypes: command.grantTypes as never,
+          scopes: command.scopes,
+          tokenEndpointAuthMethod: command.authMethod as never,
+        },
+        actor,
+      );
+      if (command.json) printJson(io, clientJson(client, clientSecret));
+      else {
+        io.out(`Created ${client.type} client "${client.name}".\n  client_id:     ${client.clientId}\n`);
+        if (clientSecret) io.out(`  client_secret: ${clientSecret}\n  (the secret is shown only this once; only its hash is stored)\n`);
+      }
+      return EXIT_OK;
+    }
+    case "clients-list": {
+      const clients = await c.clients.list({ take: 1000 });
+      if (command.json) printJson(io, clients.map((cl) => clientJson(cl)));
+      else if (clients.length === 0) io.out("No clients.\n");
+      else
+        io.out(
+          table([
+            ["CLIENT_ID", "NAME", "TYPE", "GRANT_TYPES", "SCOPES", "ENABLED"],
+            ...clients.map((cl) => [cl.clientId, cl.name, cl.type, cl.grantTypes.join(","), cl.scopes.join(" "), cl.enabled ? "yes" : "no"]),
+          ]),
+        );
+      return EXIT_OK;
+    }
+    case "keys-rotate": {
+      const results = await c.signingKeys.rotate(command.algorithms, actor);
+      if (command.json) printJson(io, results);
+      else for (const r of results) io.out(`${r.alg}: active ${r.activated}${r.retired ? `, retired ${r.retired}` : ""}, next ${r.next}\n`);
+      return EXIT_OK;
+    }
+    case "keys-list": {
+      const keys = await c.signingKeys.list();
+      if (command.json) printJson(io, keys.map(keyJson));
+      else io.out(table([["KID", "ALG", "STATUS", "CREATED", "EXPIRES"], ...keys.map((k) => [k.kid, k.alg, k.status, k.createdAt.toISOString(), k.expiresAt?.toISOString() ?? "-"])]));
+      return EXIT_OK;
+    }
+  }
+}

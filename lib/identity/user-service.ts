@@ -1,0 +1,121 @@
+import { z } from "zod";
+import type { PrismaClient, User } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
+import type { AuditLog } from "../audit/audit-log";
+import type { Clock } from "../server/clock";
+import { ConflictError, fromZodIssues } from "../server/errors";
+import type { PasswordHasher } from "./password-hasher";
+
+export const MAX_PASSWORD_LENGTH = 1024;
+export const MIN_PASSWORD_LENGTH = 12;
+
+export const newUserSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ error: "must be a valid email address" })),
+  password: z
+    .string()
+    .min(MIN_PASSWORD_LENGTH, { error: `must be at least ${MIN_PASSWORD_LENGTH} characters` })
+    .max(MAX_PASSWORD_LENGTH, { error: `must be at most ${MAX_PASSWORD_LENGTH} characters` })
+    .optional(),
+  name: z.string().trim().min(1).max(200).optional(),
+  emailVerified: z.boolean().default(false),
+  roles: z.array(z.enum(["admin"])).default([]),
+});
+export type NewUser = z.input<typeof newUserSchema>;
+
+export interface PasswordCheck {
+  user: User | null;
+  /** True when a legacy or outdated hash was replaced with a fresh argon2id hash. */
+  rehashed: boolean;
+}
+
+export class UserService {
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      passwordHasher: PasswordHasher;
+      clock: Clock;
+      audit: AuditLog;
+      tenantId: string;
+    },
+  ) {}
+
+  async create(input: NewUser, actor: { type: "admin" | "cli" | "system" | "user"; id?: string } = { type: "system" }): Promise<User> {
+    const parsed = newUserSchema.safeParse(input);
+    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+    const data = parsed.data;
+    const passwordHash = data.password ? await this.deps.passwordHasher.hash(data.password) : undefined;
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.prisma.$transaction(async (tx) => {
+        const user = await tx.user.create({
+          data: {
+            tenantId: this.deps.tenantId,
+            email: data.email,
+            emailVerified: data.emailVerified,
+            name: data.name,
+            roles: data.roles,
+            passwordHash,
+            passwordChangedAt: passwordHash ? now : undefined,
+            createdAt: now,
+          },
+        });
+        await this.deps.audit.record(
+          { type: "user.created", actorType: actor.type, actorId: actor.id, targetType: "user", targetId: user.id, details: { roles: data.roles } },
+          tx,
+        );
+        return user;
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        throw new ConflictError(`a user with the email ${data.email} exists already`);
+      }
+      throw error;
+    }
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.deps.prisma.user.findUnique({
+      where: { tenantId_email: { tenantId: this.deps.tenantId, email: email.trim().toLowerCase() } },
+    });
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.deps.prisma.user.findFirst({ where: { id, tenantId: this.deps.tenantId } });
+  }
+
+  list(options: { take?: number; skip?: number } = {}): Promise<User[]> {
+    return this.deps.prisma.user.findMany({
+      where: { tenantId: this.deps.tenantId },
+      orderBy: { createdAt: "asc" },
+      take: Math.min(options.take ?? 100, 1000),
+      skip: options.skip ?? 0,
+    });
+  }
+
+  countAdmins(): Promise<number> {
+    return this.deps.prisma.user.count({ where: { tenantId: this.deps.tenantId, roles: { has: "admin" } } });
+  }
+
+  /**
+   * Checks a password. On success with a legacy (bcrypt) or outdated argon2 hash, the hash is
+   * replaced by a fresh argon2id one with the configured parameters.
+   */
+  async verifyPassword(email: string, password: string): Promise<PasswordCheck> {
+    const user = await this.findByEmail(email);
+    if (!user || !user.passwordHash || user.status !== "active") {
+      // Spend comparable time on unknown users so timing does not reveal which emails exist.
+      await this.deps.passwordHasher.hash(password.slice(0, MAX_PASSWORD_LENGTH)).catch(() => undefined);
+      return { user: null, rehashed: false };
+    }
+    const result = await this.deps.passwordHasher.verify(user.passwordHash, password);
+    if (!result.valid) return { user: null, rehashed: false };
+    if (!result.needsRehash) return { user, rehashed: false };
+    const passwordHash = await this.deps.passwordHasher.hash(password);
+    const updated = await this.deps.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
+    return { user: updated, rehashed: true };
+  }
+}

@@ -1,0 +1,32 @@
+import { createContainerFromEnv, type Container } from "./container";
+import { runStartupTasks } from "./first-start";
+
+/**
+ * The process's container, for code that Next.js loads (route handlers, server components).
+ * The production server (server.ts) builds the container itself and registers it here before it
+ * serves anything; under `next dev` the first request builds one from the environment.
+ * The slot lives on globalThis because Next bundles its own copy of lib/ modules: this is the
+ * one process-wide reference, owned by the composition root, and nothing else keeps state.
+ */
+const slot = Symbol.for("authly.container");
+
+type Slot = { container?: Promise<Container> };
+
+function holder(): Slot {
+  const g = globalThis as unknown as Record<symbol, Slot | undefined>;
+  return (g[slot] ??= {});
+}
+
+export function registerContainer(container: Container): void {
+  holder().container = Promise.resolve(container);
+}
+
+export function getContainer(): Promise<Container> {
+  const h = holder();
+  h.container ??= (async () => {
+    const container = await createContainerFromEnv();
+    await runStartupTasks(container);
+    return container;
+  })();
+  return h.container;
+}
