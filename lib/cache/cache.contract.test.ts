@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ManualClock, systemClock } from "../server/clock";
@@ -638,6 +639,68 @@ describe("RedisCache", () => {
       }, 5000, 50);
       expect(received.messages[0]).toBe("after-reconnect");
       expect(await cache.get("k")).toBe("v");
+    });
+
+    it("fails fast during an outage and recovers (data and subscriptions) when Redis is back", async () => {
+      // A TCP proxy in front of the real Redis lets the test cut and restore the connection.
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((downstream) => {
+        const upstream = net.connect(6379, "127.0.0.1");
+        for (const s of [downstream, upstream]) {
+          sockets.add(s);
+          s.on("error", () => undefined);
+          s.on("close", () => sockets.delete(s));
+        }
+        downstream.pipe(upstream).pipe(downstream);
+        downstream.on("close", () => upstream.destroy());
+        upstream.on("close", () => downstream.destroy());
+      });
+      const listen = (port: number) =>
+        new Promise<void>((resolve, reject) => {
+          proxy.once("error", reject);
+          proxy.listen(port, "127.0.0.1", () => {
+            proxy.off("error", reject);
+            resolve();
+          });
+        });
+      await listen(0);
+      const port = (proxy.address() as net.AddressInfo).port;
+      const lines: string[] = [];
+      const logger = createLogger({ level: "info", write: (line) => lines.push(line) });
+      try {
+        const cache = make({ url: `redis://127.0.0.1:${port}`, logger });
+        await cache.set("k", "v");
+        const received = inbox();
+        await cache.subscribe("ch", received.handler);
+
+        // Outage: stop accepting and drop every connection.
+        await new Promise<void>((resolve) => {
+          proxy.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        });
+        await eventually(async () => {
+          const started = Date.now();
+          await expect(cache.ping()).rejects.toThrow(/Redis is unreachable \(reconnecting/);
+          expect(Date.now() - started).toBeLessThan(50); // known outage: no waiting for timeouts
+        });
+        await expect(cache.get("k")).rejects.toThrow(/unreachable/);
+
+        // Recovery.
+        await listen(port);
+        await eventually(async () => expect(await cache.get("k")).toBe("v"), 10_000, 50);
+        await eventually(async () => {
+          await cache.publish("ch", "back");
+          expect(received.messages).toContain("back");
+        }, 10_000, 50);
+        await cache.close();
+
+        const main = lines.filter((line) => line.includes('"connection":"main"'));
+        expect(main.filter((line) => line.includes('"level":"warn"'))).toHaveLength(1);
+        expect(main.filter((line) => line.includes("restored"))).toHaveLength(1);
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => (proxy.listening ? proxy.close(() => resolve()) : resolve()));
+      }
     });
 
     it("rejects ping() promptly when Redis is unreachable, without unhandled errors or leaked secrets", async () => {

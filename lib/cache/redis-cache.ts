@@ -107,9 +107,12 @@ type ConnectionRole = "main" | "subscriber";
 /**
  * `Cache` backed by Redis (ioredis), shared by every instance using the same Redis and prefix.
  * Uses one connection for commands and a second one, created on the first `subscribe`, for pub/sub.
- * While Redis is down, operations reject within about `commandTimeoutMs` (never hang), errors are
- * logged rather than crashing the process, and the client keeps reconnecting in the background
- * (channel subscriptions are restored automatically; messages published meanwhile are lost).
+ * Failure behaviour: no operation ever hangs. Until the first connection attempt has failed, a command
+ * waits at most `commandTimeoutMs` (about 0.1 s for a refused connection); once a connection error has
+ * been seen, operations reject immediately ("Redis is unreachable") until the connection is ready again.
+ * Connection errors are logged (warn once per outage, info on recovery), never left unhandled; the
+ * client keeps reconnecting in the background, and channel subscriptions are restored automatically
+ * (messages published while disconnected are lost).
  */
 export class RedisCache implements Cache {
   readonly kind = "redis" as const;
@@ -122,6 +125,8 @@ export class RedisCache implements Cache {
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly detachers: Array<() => void> = [];
   private subscriber: Redis | null = null;
+  /** False from a connection error until the connection is ready again (an outage is under way). */
+  private readonly healthy: Record<ConnectionRole, boolean> = { main: true, subscriber: true };
   private closed = false;
 
   constructor(options: RedisCacheOptions) {
@@ -140,12 +145,12 @@ export class RedisCache implements Cache {
   }
 
   async get(key: string): Promise<string | null> {
-    this.assertOpen();
+    this.assertUsable();
     return this.client.get(this.prefix + key);
   }
 
   async set(key: string, value: string, options?: CacheSetOptions): Promise<void> {
-    this.assertOpen();
+    this.assertUsable();
     if (options?.ttlMs === undefined) {
       await this.client.set(this.prefix + key, value);
     } else {
@@ -154,19 +159,19 @@ export class RedisCache implements Cache {
   }
 
   async setIfAbsent(key: string, value: string, options: CacheTtlOptions): Promise<boolean> {
-    this.assertOpen();
+    this.assertUsable();
     const ttlMs = normalizeTtlMs(options.ttlMs);
     const reply = await this.client.set(this.prefix + key, value, "PX", ttlMs, "NX");
     return reply === "OK";
   }
 
   async delete(key: string): Promise<void> {
-    this.assertOpen();
+    this.assertUsable();
     await this.client.del(this.prefix + key);
   }
 
   async increment(key: string, options: CacheTtlOptions): Promise<CounterResult> {
-    this.assertOpen();
+    this.assertUsable();
     const ttlMs = normalizeTtlMs(options.ttlMs);
     const fullKey = this.prefix + key;
     let reply: unknown;
@@ -184,14 +189,15 @@ export class RedisCache implements Cache {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    this.assertOpen();
+    this.assertUsable();
     await this.client.publish(this.prefix + channel, message);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
-    this.assertOpen();
+    if (this.closed) throw new CacheClosedError();
     const fullChannel = this.prefix + channel;
     const subscriber = this.getSubscriber();
+    this.assertUsable(subscriber, "subscriber");
     const entry = this.channels.get(fullChannel) ?? this.addChannel(subscriber, fullChannel);
     const subscription: Subscription = { handler, active: true };
     entry.subscriptions.add(subscription);
@@ -225,7 +231,7 @@ export class RedisCache implements Cache {
   }
 
   async ping(): Promise<void> {
-    this.assertOpen();
+    this.assertUsable();
     let reply: string;
     try {
       reply = await this.client.ping();
@@ -290,18 +296,17 @@ export class RedisCache implements Cache {
    * per outage and an info line when the connection is ready again.
    */
   private watch(connection: Redis, role: ConnectionRole): void {
-    let healthy = true;
     const onError = (error: Error) => {
-      if (healthy) {
-        healthy = false;
+      if (this.healthy[role]) {
+        this.healthy[role] = false;
         this.logger.warn("redis connection error; retrying in the background", { connection: role, err: error });
       } else {
         this.logger.debug("redis connection error", { connection: role, err: error });
       }
     };
     const onReady = () => {
-      if (!healthy) {
-        healthy = true;
+      if (!this.healthy[role]) {
+        this.healthy[role] = true;
         this.logger.info("redis connection restored", { connection: role });
       }
     };
@@ -313,8 +318,16 @@ export class RedisCache implements Cache {
     });
   }
 
-  private assertOpen(): void {
+  /**
+   * Throws if closed, or if `connection` is known to be down (it reported an error and is not ready
+   * again): during an outage commands fail immediately instead of each waiting for the command timeout.
+   * Before the first connection and during a reconnect that has not failed yet, commands are queued.
+   */
+  private assertUsable(connection: Redis = this.client, role: ConnectionRole = "main"): void {
     if (this.closed) throw new CacheClosedError();
+    if (!this.healthy[role] && connection.status !== "ready") {
+      throw new Error("Redis is unreachable (reconnecting in the background)");
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { PrismaClient, User } from "../generated/prisma/client";
-import { Prisma } from "../generated/prisma/client";
+import { isUniqueViolation } from "../db/unique-violation";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../server/clock";
 import { ConflictError, fromZodIssues } from "../server/errors";
@@ -70,7 +70,7 @@ export class UserService {
         return user;
       });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      if (isUniqueViolation(error)) {
         throw new ConflictError(`a user with the email ${data.email} exists already`);
       }
       throw error;

@@ -67,7 +67,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     overrides.cache ??
     (config.redisUrl
       ? new RedisCache({ url: config.redisUrl, logger: logger.child({ component: "redis" }) })
-      : new MemoryCache({ clock }));
+      : new MemoryCache({ clock, logger: logger.child({ component: "cache" }) }));
 
   const tenantId = DEFAULT_TENANT_ID;
   const prisma = db.prisma;

@@ -1,0 +1,51 @@
+import type { Metadata, Viewport } from "next";
+import { NextIntlClientProvider } from "next-intl";
+import { getLocale, getMessages, getTranslations } from "next-intl/server";
+import type { ReactNode } from "react";
+import { SiteFooter } from "@/components/layout/site-footer";
+import { SiteHeader } from "@/components/layout/site-header";
+import "./globals.css";
+
+export async function generateMetadata(): Promise<Metadata> {
+  const t = await getTranslations("Metadata");
+  return {
+    title: { template: `%s · ${t("siteName")}`, default: t("siteName") },
+    description: t("description"),
+    applicationName: t("siteName"),
+    icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
+    // An identity provider's pages are not search-engine content.
+    robots: { index: false, follow: false },
+  };
+}
+
+export const viewport: Viewport = {
+  colorScheme: "light dark",
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#f5f6f8" },
+    { media: "(prefers-color-scheme: dark)", color: "#0b0d12" },
+  ],
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const [locale, t, messages] = await Promise.all([getLocale(), getTranslations("Layout"), getMessages()]);
+  return (
+    <html lang={locale}>
+      <body className="flex min-h-dvh flex-col">
+        <a
+          href="#main"
+          className="sr-only rounded-md bg-accent px-4 py-2 text-sm font-semibold text-accent-fg focus:not-sr-only focus:fixed focus:left-4 focus:top-4 focus:z-50"
+        >
+          {t("skipToContent")}
+        </a>
+        {/* Client components only get the messages they use; everything else renders on the server. */}
+        <NextIntlClientProvider messages={{ CopyButton: messages.CopyButton }}>
+          <SiteHeader />
+          <main id="main" tabIndex={-1} className="flex-1">
+            {children}
+          </main>
+          <SiteFooter />
+        </NextIntlClientProvider>
+      </body>
+    </html>
+  );
+}

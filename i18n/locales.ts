@@ -1,0 +1,23 @@
+/**
+ * The locales Authly's user interface speaks, and how one is chosen for a request.
+ * The negotiation itself is a pure function in components/i18n (unit-tested there).
+ */
+export {
+  defaultLocale,
+  isLocale,
+  locales,
+  matchLocale,
+  negotiateLocale,
+  type Locale,
+  type NegotiateLocaleInput,
+} from "@/components/i18n/negotiate-locale";
+
+/** The cookie holding the language the user picked with the language switcher. */
+export const LOCALE_COOKIE = "authly_locale";
+/** One year, in seconds. */
+export const LOCALE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365;
+/**
+ * The request header through which the server passes the OIDC `ui_locales` parameter of an
+ * authorization request to the UI. The server must strip it from incoming requests.
+ */
+export const UI_LOCALES_HEADER = "x-authly-ui-locales";

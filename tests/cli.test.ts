@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../lib/cli/run";
+import { runStartupTasks } from "../lib/server/first-start";
+import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+
+describe(`CLI commands (${databaseKind})`, () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContainer();
+    await runStartupTasks(ctx.container);
+  });
+  afterAll(() => ctx.cleanup());
+
+  async function cli(...argv: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(argv, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) }, (fn) => fn(ctx.container));
+    return { code, stdout, stderr };
+  }
+
+  it("clients create --json prints client_id and a one-time client_secret; clients list shows it", async () => {
+    const created = await cli(
+      "clients", "create", "--name", "Shop", "--type", "confidential",
+      "--redirect-uri", "https://shop.example.com/cb", "--redirect-uri", "https://shop.example.com/cb2",
+      "--grant-types", "authorization_code,refresh_token", "--scopes", "openid profile email", "--json",
+    );
+    expect(created.code).toBe(0);
+    const body = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      client_name: "Shop",
+      redirect_uris: ["https://shop.example.com/cb", "https://shop.example.com/cb2"],
+      grant_types: ["authorization_code", "refresh_token"],
+      scope: "openid profile email",
+      token_endpoint_auth_method: "client_secret_basic",
+    });
+    expect(body.client_id).toEqual(expect.any(String));
+    expect(body.client_secret).toEqual(expect.any(String));
+
+    const listed = await cli("clients", "list", "--json");
+    const clients = JSON.parse(listed.stdout) as Record<string, unknown>[];
+    const shop = clients.find((c) => c.client_id === body.client_id);
+    expect(shop).toBeDefined();
+    expect(shop).not.toHaveProperty("client_secret");
+    expect((await cli("clients", "list")).stdout).toContain(String(body.client_id));
+  });
+
+  it("clients create for a public client with --auth-method none has no secret", async () => {
+    const created = await cli("clients", "create", "--name", "SPA", "--type", "public", "--redirect-uri", "https://spa.example.com/cb", "--grant-types", "authorization_code", "--scopes", "openid", "--auth-method", "none", "--json");
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).not.toHaveProperty("client_secret");
+  });
+
+  it("users create and users list", async () => {
+    const created = await cli("users", "create", "--email", "carol@example.com", "--password", "carol-password-1", "--name", "Carol", "--admin", "--json");
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ email: "carol@example.com", name: "Carol", roles: ["admin"] });
+    const listed = await cli("users", "list");
+    expect(listed.stdout).toMatch(/carol@example\.com\s+Carol\s+admin/);
+    const duplicate = await cli("users", "create", "--email", "carol@example.com", "--password", "carol-password-1");
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain("exists already");
+  });
+
+  it("users create without --password generates one and prints it once", async () => {
+    const created = await cli("users", "create", "--email", "dave@example.com", "--json");
+    const password = (JSON.parse(created.stdout) as { password: string }).password;
+    expect((await ctx.container.users.verifyPassword("dave@example.com", password)).user).not.toBeNull();
+  });
+
+  it("keys rotate rotates every algorithm", async () => {
+    const rotated = await cli("keys", "rotate", "--json");
+    expect(rotated.code).toBe(0);
+    expect((JSON.parse(rotated.stdout) as { alg: string }[]).map((r) => r.alg)).toEqual(["RS256", "ES256", "EdDSA"]);
+    const listed = JSON.parse((await cli("keys", "list", "--json")).stdout) as { status: string }[];
+    expect(listed.filter((k) => k.status === "retired")).toHaveLength(3);
+  });
+
+  it.each([
+    [["nonsense"], /unknown command "nonsense"/],
+    [["clients", "create", "--name", "X"], /--type is required/],
+    [["clients", "create", "--name", "X", "--type", "secret", "--grant-types", "client_credentials"], /--type must be/],
+    [["clients", "create", "--name", "X", "--type", "public", "--grant-types", "authorization_code", "--redirect-uri", "ftp://x"], /redirectUris/],
+    [["clients", "create", "--name", "X", "--type", "confidential", "--grant-types", "client_credentials", "--scopes", "bogus"], /unknown scope/],
+    [["users", "create", "--email", "nope"], /not a valid email/],
+    [["users", "create", "--email", "e@example.com", "--password", "short"], /at least 12 characters/],
+    [["users", "create", "--emial", "x@example.com"], /Unknown option '--emial'/],
+    [["keys", "rotate", "--alg", "HS256"], /--alg must be one of/],
+  ])("invalid arguments %j exit with code 2 and a clear message", async (argv, message) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe("");
+  });
+});
