@@ -11,8 +11,9 @@ export const dynamic = "force-dynamic";
 const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
 export async function generateMetadata(): Promise<Metadata> {
-  const t = await getTranslations("Home");
-  return { title: t("metaTitle") };
+  const [t, tm] = await Promise.all([getTranslations("Home"), getTranslations("Metadata")]);
+  // The root layout's title template applies to child segments only; this page sits beside it.
+  return { title: { absolute: `${tm("siteName")} · ${t("metaTitle")}` } };
 }
 
 interface Destination {
@@ -35,21 +36,33 @@ export default async function HomePage() {
 
   return (
     <div className="mx-auto max-w-5xl px-4 sm:px-6">
-      <section aria-labelledby="hero-title" className="pt-14 pb-12 sm:pt-20">
-        <p className="inline-flex items-center gap-2 rounded-full bg-accent-soft px-3 py-1 text-xs font-semibold uppercase tracking-wider text-accent-soft-fg">
-          {t("eyebrow")}
-        </p>
-        <h1 id="hero-title" className="mt-5 max-w-3xl text-4xl font-bold tracking-tight text-balance text-fg sm:text-5xl">
-          {t("title")}
-        </h1>
-        <p className="mt-5 max-w-2xl text-lg leading-relaxed text-pretty text-fg-muted">{t("lead")}</p>
+      <section
+        aria-labelledby="hero-title"
+        className="grid items-center gap-10 pt-12 pb-14 sm:pt-20 lg:grid-cols-[minmax(0,1.15fr)_minmax(0,1fr)] lg:gap-14"
+      >
+        <div>
+          <p className="inline-flex items-center gap-2 rounded-full bg-accent-soft px-3 py-1 text-xs font-semibold tracking-wider text-accent-soft-fg uppercase">
+            {t("eyebrow")}
+          </p>
+          <h1
+            id="hero-title"
+            className="mt-5 text-[2rem] leading-tight font-bold tracking-tight text-balance text-fg sm:text-5xl sm:leading-[1.1]"
+          >
+            {t("title")}
+          </h1>
+          <p className="mt-5 max-w-xl text-lg leading-relaxed text-pretty text-fg-muted">{t("lead")}</p>
+        </div>
 
-        <div className="mt-10 max-w-2xl rounded-2xl border border-border bg-surface p-5 shadow-sm sm:p-6">
-          <h2 id="issuer-heading" className="text-sm font-semibold text-fg">
-            {t("issuer.heading")}
-          </h2>
-          <p className="mt-1 text-sm text-fg-muted">{t("issuer.description")}</p>
-          <CodeBlock id="issuer-url" code={issuer} copyWhat={t("issuer.copyWhat")} className="mt-4" />
+        <div className="relative isolate">
+          <div
+            aria-hidden="true"
+            className="absolute -inset-4 -z-10 rounded-[2rem] bg-gradient-to-br from-indigo-500/15 via-violet-500/10 to-transparent blur-2xl"
+          />
+          <div className="rounded-2xl border border-border bg-surface p-5 shadow-sm sm:p-6">
+            <h2 className="text-sm font-semibold text-fg">{t("issuer.heading")}</h2>
+            <p className="mt-1 text-sm leading-relaxed text-fg-muted">{t("issuer.description")}</p>
+            <CodeBlock id="issuer-url" code={issuer} copyWhat={t("issuer.copyWhat")} className="mt-4" />
+          </div>
         </div>
       </section>
 

@@ -14,7 +14,7 @@ interface CodeBlockProps {
 /** A dark code block with a copy button. The code stays selectable without JavaScript. */
 export function CodeBlock({ id, code, label, copyWhat, className = "" }: CodeBlockProps) {
   const pre = (
-    <pre tabIndex={0} className="min-w-0 flex-1 overflow-x-auto px-4 py-3.5 font-mono text-sm leading-relaxed text-code-fg">
+    <pre className="min-w-0 flex-1 overflow-x-auto px-4 py-3.5 font-mono text-sm leading-relaxed text-code-fg">
       <code id={id}>{code}</code>
     </pre>
   );

@@ -126,3 +126,12 @@ export function GlobeIcon(props: IconProps) {
     </Icon>
   );
 }
+
+export function CompassIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M15.5 8.5l-2 5-5 2 2-5 5-2Z" />
+    </Icon>
+  );
+}
