@@ -65,6 +65,8 @@ async function main(): Promise<void> {
       void fastDoor(req, res);
       return;
     }
+    // Internal headers are set by this server only, never taken from the client.
+    delete req.headers["x-authly-ui-locales"];
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
     res.setHeader("x-request-id", requestId);
     for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);

@@ -149,3 +149,14 @@ test("an unsupported cookie value is ignored in favour of Accept-Language", asyn
   const response = await request.get("/", { headers: { cookie: "authly_locale=fr", "accept-language": "de-CH,de;q=0.9" } });
   expect(await response.text()).toContain('<html lang="de"');
 });
+
+test.describe("copy buttons", () => {
+  test.use({ locale: "en-US", permissions: ["clipboard-read", "clipboard-write"] });
+
+  test("copy the issuer URL and announce it", async ({ page }) => {
+    await page.goto("/");
+    await page.getByRole("button", { name: "Copy issuer URL" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Copied issuer URL to the clipboard." })).toHaveCount(1);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(ISSUER);
+  });
+});

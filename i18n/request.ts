@@ -1,7 +1,8 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
 import type en from "@/messages/en.json";
-import { LOCALE_COOKIE, UI_LOCALES_HEADER, defaultLocale, negotiateLocale, type Locale } from "./locales";
+import { getContainer } from "@/lib/server/instance";
+import { LOCALE_COOKIE, UI_LOCALES_HEADER, negotiateLocale, type Locale } from "./locales";
 
 type Messages = typeof en;
 
@@ -15,12 +16,13 @@ const catalogs: Record<Locale, () => Promise<{ default: Messages }>> = {
  * ...): the locale is negotiated from the request on every render.
  */
 export default getRequestConfig(async () => {
-  const [requestHeaders, requestCookies] = await Promise.all([headers(), cookies()]);
+  const [requestHeaders, requestCookies, container] = await Promise.all([headers(), cookies(), getContainer()]);
   const locale = negotiateLocale({
     uiLocales: requestHeaders.get(UI_LOCALES_HEADER),
     cookie: requestCookies.get(LOCALE_COOKIE)?.value,
     acceptLanguage: requestHeaders.get("accept-language"),
-    fallback: defaultLocale,
+    // AUTHLY_DEFAULT_LOCALE decides when nothing in the request does.
+    fallback: container.config.defaultLocale,
   });
   const messages = (await catalogs[locale]()).default;
   return { locale, messages };

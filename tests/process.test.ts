@@ -9,7 +9,7 @@ import { runStartupTasks } from "../lib/server/first-start";
 import { createTestContainer, databaseKind, freshDatabase, type TestContext } from "./support/test-env";
 
 // These tests run the real entry points as child processes.
-const baseEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", NODE_ENV: "test", NEXT_TELEMETRY_DISABLED: "1" };
+const baseEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", NODE_ENV: "test" as const, NEXT_TELEMETRY_DISABLED: "1" };
 
 /** Runs node asynchronously (the test process may itself have to answer the child). */
 function runNode(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {

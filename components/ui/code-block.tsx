@@ -20,14 +20,14 @@ export function CodeBlock({ id, code, label, copyWhat, className = "" }: CodeBlo
   );
   if (!label) {
     return (
-      <div className={`flex items-center gap-2 rounded-xl bg-code-bg pr-3 shadow-sm ${className}`}>
+      <div className={`flex items-center gap-2 rounded-xl bg-code-bg pr-3 shadow-sm dark:ring-1 dark:ring-white/10 ${className}`}>
         {pre}
         <CopyButton targetId={id} what={copyWhat} />
       </div>
     );
   }
   return (
-    <figure className={`overflow-hidden rounded-xl bg-code-bg shadow-sm ${className}`}>
+    <figure className={`overflow-hidden rounded-xl bg-code-bg shadow-sm dark:ring-1 dark:ring-white/10 ${className}`}>
       <div className="flex items-center justify-between gap-3 border-b border-white/10 py-2 pl-4 pr-3">
         <figcaption className="truncate text-xs font-medium text-code-muted">{label}</figcaption>
         <CopyButton targetId={id} what={copyWhat} />

@@ -3,7 +3,7 @@ import net from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ManualClock, systemClock } from "../server/clock";
-import { createLogger, silentLogger, type Logger } from "../observability/logger";
+import { createLogger, silentLogger } from "../observability/logger";
 import { CacheClosedError, type Cache } from "./cache";
 import { MemoryCache } from "./memory-cache";
 import { RedisCache } from "./redis-cache";

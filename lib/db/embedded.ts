@@ -35,7 +35,7 @@ function isProcessAlive(pid: number): boolean {
 export function readEmbeddedLockOwner(dataDir: string): EmbeddedLockOwner | undefined {
   const { lock } = embeddedPaths(dataDir);
   try {
-    const owner = JSON.parse(readFileSync(lock, "utf8")) as EmbeddedLockOwner;
+    const owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
     return Number.isInteger(owner.pid) && isProcessAlive(owner.pid) ? owner : undefined;
   } catch {
     return undefined;
@@ -50,13 +50,13 @@ function acquireLock(dataDir: string): () => void {
   const { lock } = embeddedPaths(dataDir);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const fd = openSync(lock, "wx", 0o600);
+      const fd = openSync(/*turbopackIgnore: true*/ lock, "wx", 0o600);
       writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
       closeSync(fd);
       return () => {
         try {
-          const owner = JSON.parse(readFileSync(lock, "utf8")) as EmbeddedLockOwner;
-          if (owner.pid === process.pid) unlinkSync(lock);
+          const owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
+          if (owner.pid === process.pid) unlinkSync(/*turbopackIgnore: true*/ lock);
         } catch {
           /* already gone */
         }
@@ -65,7 +65,7 @@ function acquireLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       let owner: EmbeddedLockOwner | undefined;
       try {
-        owner = JSON.parse(readFileSync(lock, "utf8")) as EmbeddedLockOwner;
+        owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
       } catch {
         owner = undefined; // being written right now, or garbage: retry, then treat as stale
       }
@@ -108,7 +108,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
   const paths = embeddedPaths(dataDir);
   let pglite: PGlite;
   try {
-    if (!existsSync(paths.database)) {
+    if (!existsSync(/*turbopackIgnore: true*/ paths.database)) {
       const staging = `${paths.database}.init-${process.pid}`;
       rmSync(staging, { recursive: true, force: true });
       const fresh = await PGlite.create(staging);

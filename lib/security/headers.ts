@@ -26,7 +26,9 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
     "content-security-policy": pagePolicy,
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on plain form
+    // posts, which Next.js rejects for server actions. Other sites still receive no referrer.
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
   };
