@@ -99,6 +99,21 @@ describe(`entry points (${databaseKind})`, () => {
     }
   });
 
+  it.runIf(databaseKind === "postgres")("two processes starting at once against one fresh PostgreSQL database both succeed; one admin", async () => {
+    const target = freshDatabase({ migrated: false });
+    const env = { ...target.env, AUTHLY_ADMIN_EMAIL: "admin@example.com", AUTHLY_ADMIN_PASSWORD: "admin-password-123" };
+    try {
+      const [a, b] = await Promise.all([cli(env, "migrate"), cli(env, "migrate")]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const applied = [a.stdout, b.stdout].filter((o) => o.startsWith("Applied"));
+      expect(applied).toHaveLength(1);
+      const users = JSON.parse((await cli(env, "users", "list", "--json")).stdout) as { roles: string[] }[];
+      expect(users.filter((u) => u.roles.includes("admin"))).toHaveLength(1);
+    } finally {
+      target.dispose();
+    }
+  });
+
   it.runIf(databaseKind === "embedded")("while a server holds the embedded database, the CLI stops with a clear message or goes through the server", async () => {
     const ctx = await createTestContainer();
     contexts.push(ctx);

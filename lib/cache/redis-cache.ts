@@ -127,6 +127,8 @@ export class RedisCache implements Cache {
   private subscriber: Redis | null = null;
   /** False from a connection error until the connection is ready again (an outage is under way). */
   private readonly healthy: Record<ConnectionRole, boolean> = { main: true, subscriber: true };
+  /** The last connection error per connection (e.g. "connect ECONNREFUSED 127.0.0.1:6379"), for probes. */
+  private readonly lastError: Partial<Record<ConnectionRole, string>> = {};
   private closed = false;
 
   constructor(options: RedisCacheOptions) {
@@ -236,7 +238,9 @@ export class RedisCache implements Cache {
     try {
       reply = await this.client.ping();
     } catch (error) {
-      throw new Error(`Redis is unreachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      // Prefer the connection's own error (ECONNREFUSED host:port) over ioredis' retry message.
+      const reason = this.client.status !== "ready" && this.lastError.main ? this.lastError.main : error instanceof Error ? error.message : String(error);
+      throw new Error(`Redis is unreachable: ${reason}`, { cause: error });
     }
     if (reply !== "PONG") throw new Error("unexpected reply to Redis PING");
   }
@@ -297,6 +301,7 @@ export class RedisCache implements Cache {
    */
   private watch(connection: Redis, role: ConnectionRole): void {
     const onError = (error: Error) => {
+      this.lastError[role] = error.message.split("\n")[0];
       if (this.healthy[role]) {
         this.healthy[role] = false;
         this.logger.warn("redis connection error; retrying in the background", { connection: role, err: error });
@@ -326,7 +331,8 @@ export class RedisCache implements Cache {
   private assertUsable(connection: Redis = this.client, role: ConnectionRole = "main"): void {
     if (this.closed) throw new CacheClosedError();
     if (!this.healthy[role] && connection.status !== "ready") {
-      throw new Error("Redis is unreachable (reconnecting in the background)");
+      const reason = this.lastError[role] ? `: ${this.lastError[role]}` : "";
+      throw new Error(`Redis is unreachable${reason} (reconnecting in the background)`);
     }
   }
 }

@@ -13,9 +13,10 @@ import { EXIT_FAILURE, EXIT_USAGE, runCli, type CliOutput } from "./run";
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const io: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   // Usage errors never touch the database.
+  let kind: string;
   try {
-    const cmd = parseCommand(argv);
-    if (cmd.kind === "help" || cmd.kind === "master-key") return runCli(argv, io, () => Promise.reject(new Error("unused")));
+    kind = parseCommand(argv).kind;
+    if (kind === "help" || kind === "master-key") return runCli(argv, io, () => Promise.reject(new Error("unused")));
   } catch (error) {
     if (error instanceof UsageError) return runCli(argv, io, () => Promise.reject(error));
     throw error;
@@ -38,8 +39,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return await runCli(argv, io, async (fn) => {
       const container = await createContainer(config, { logger });
       try {
-        const report = await runStartupTasks(container);
-        if (report.admin?.generatedPassword) io.err(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
+        // `migrate` runs the start-up tasks itself and reports what it applied.
+        const report = kind === "migrate" ? undefined : await runStartupTasks(container);
+        if (report?.admin?.generatedPassword) io.err(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
         return await fn(container);
       } finally {
         await container.close();
