@@ -1,4 +1,6 @@
+import Link from "next/link";
 import type { ComponentType, ReactNode, SVGProps } from "react";
+import { ArrowLeftIcon } from "./icons";
 
 interface CenteredCardProps {
   icon: ComponentType<SVGProps<SVGSVGElement>>;
@@ -45,4 +47,16 @@ export function Notice({ icon: Icon, title, children }: { icon: CenteredCardProp
 /** A quiet "back" link at the bottom of a card. */
 export function CardFooterLink({ children }: { children: ReactNode }) {
   return <div className="mt-8 border-t border-border pt-5 text-sm">{children}</div>;
+}
+
+/** The card footer's way back to the start page. */
+export function BackHomeLink({ label }: { label: string }) {
+  return (
+    <CardFooterLink>
+      <Link href="/" className="inline-flex items-center gap-1.5 rounded-md font-medium text-accent hover:text-accent-hover hover:underline">
+        <ArrowLeftIcon className="size-4" />
+        {label}
+      </Link>
+    </CardFooterLink>
+  );
 }

@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { getTranslations } from "next-intl/server";
-import { CardFooterLink, CenteredCard, Notice } from "@/components/ui/centered-card";
-import { ArrowLeftIcon, InfoIcon, LoginIcon } from "@/components/ui/icons";
+import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
+import { InfoIcon, LoginIcon } from "@/components/ui/icons";
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("Login");
@@ -36,12 +35,7 @@ export default async function LoginPage() {
       <Notice icon={InfoIcon} title={t("noRequestTitle")}>
         {t("noRequest")}
       </Notice>
-      <CardFooterLink>
-        <Link href="/" className="inline-flex items-center gap-1.5 rounded-md font-medium text-accent hover:text-accent-hover hover:underline">
-          <ArrowLeftIcon className="size-4" />
-          {t("backHome")}
-        </Link>
-      </CardFooterLink>
+      <BackHomeLink label={t("backHome")} />
     </CenteredCard>
   );
 }
