@@ -1,5 +1,5 @@
 import { createContainerFromEnv, type Container } from "./container";
-import { runStartupTasks } from "./first-start";
+import { formatGeneratedAdminNotice, runStartupTasks } from "./first-start";
 
 /**
  * The process's container, for code that Next.js loads (route handlers, server components).
@@ -23,10 +23,25 @@ export function registerContainer(container: Container): void {
 
 export function getContainer(): Promise<Container> {
   const h = holder();
-  h.container ??= (async () => {
-    const container = await createContainerFromEnv();
-    await runStartupTasks(container);
-    return container;
-  })();
+  if (!h.container) {
+    const starting = (async () => {
+      const container = await createContainerFromEnv();
+      try {
+        const report = await runStartupTasks(container);
+        if (report.admin?.generatedPassword) {
+          process.stdout.write(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
+        }
+        return container;
+      } catch (error) {
+        await container.close();
+        throw error;
+      }
+    })();
+    h.container = starting;
+    // A failed start is not kept: the next request tries again.
+    starting.catch(() => {
+      if (h.container === starting) h.container = undefined;
+    });
+  }
   return h.container;
 }
