@@ -6,31 +6,20 @@ import type net from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { startControlServer } from "./lib/cli/control-socket";
-import { runCli } from "./lib/cli/run";
+import { runCliCaptured } from "./lib/cli/run";
 import { loadConfig } from "./lib/config/config";
 import { embeddedPaths } from "./lib/db/embedded";
 import { runRoute } from "./lib/http/pipeline";
-import { findRoute } from "./lib/http/routes";
+import { findRoute, routes } from "./lib/http/routes";
 import { requestIdFrom, securityHeaders } from "./lib/security/headers";
-import { createContainer, createLoggerFromConfig, type Container } from "./lib/server/container";
-import { formatGeneratedAdminNotice, runStartupTasks } from "./lib/server/first-start";
+import { createLoggerFromConfig, type Container } from "./lib/server/container";
+import { startContainer } from "./lib/server/first-start";
 import { registerContainer } from "./lib/server/instance";
 import { describeStartupError } from "./lib/server/startup-errors";
 
 async function boot(): Promise<Container> {
   const config = loadConfig(process.env);
-  const logger = createLoggerFromConfig(config);
-  const container = await createContainer(config, { logger });
-  try {
-    const report = await runStartupTasks(container);
-    if (report.admin?.generatedPassword) {
-      process.stdout.write(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
-    }
-  } catch (error) {
-    await container.close();
-    throw error;
-  }
-  return container;
+  return startContainer(config, { logger: createLoggerFromConfig(config) }, (notice) => process.stdout.write(notice + "\n"));
 }
 
 async function main(): Promise<void> {
@@ -50,19 +39,16 @@ async function main(): Promise<void> {
   const handleNext = app.getRequestHandler();
   const pageHeaders = securityHeaders({ https: config.issuer.startsWith("https:") });
 
-  const fastDoor = getRequestListener(
-    async (request: Request) => {
-      const route = findRoute(new URL(request.url).pathname);
-      // findRoute matched before we got here; the guard keeps types honest.
-      return route ? runRoute(route, request, container) : new Response("Not Found", { status: 404 });
-    },
-    { overrideGlobalObjects: false },
+  // One listener per route: the path is looked up once per request, in the dispatcher below.
+  const fastDoors = new Map(
+    routes.map((route) => [route, getRequestListener((request: Request) => runRoute(route, request, container), { overrideGlobalObjects: false })]),
   );
 
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    if (findRoute(pathname)) {
-      void fastDoor(req, res);
+    const route = findRoute(pathname);
+    if (route) {
+      void fastDoors.get(route)!(req, res);
       return;
     }
     // Internal headers are set by this server only, never taken from the client.
@@ -86,12 +72,7 @@ async function main(): Promise<void> {
     const socketPath = embeddedPaths(config.database.dataDir).controlSocket;
     control = await startControlServer(
       socketPath,
-      async (argv) => {
-        let stdout = "";
-        let stderr = "";
-        const exitCode = await runCli(argv, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) }, (fn) => fn(container));
-        return { exitCode, stdout, stderr };
-      },
+      (argv) => runCliCaptured(argv, container),
       logger,
     );
   }

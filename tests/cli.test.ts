@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../lib/cli/run";
+import { runCliCaptured } from "../lib/cli/run";
 import { runStartupTasks } from "../lib/server/first-start";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
 
@@ -12,10 +12,8 @@ describe(`CLI commands (${databaseKind})`, () => {
   afterAll(() => ctx.cleanup());
 
   async function cli(...argv: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) }, (fn) => fn(ctx.container));
-    return { code, stdout, stderr };
+    const { exitCode, stdout, stderr } = await runCliCaptured(argv, ctx.container);
+    return { code: exitCode, stdout, stderr };
   }
 
   it("clients create --json prints client_id and a one-time client_secret; clients list shows it", async () => {

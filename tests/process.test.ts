@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startControlServer } from "../lib/cli/control-socket";
-import { runCli } from "../lib/cli/run";
+import { runCliCaptured } from "../lib/cli/run";
 import { embeddedPaths } from "../lib/db/embedded";
 import { silentLogger } from "../lib/observability/logger";
 import { runStartupTasks } from "../lib/server/first-start";
@@ -129,12 +129,7 @@ describe(`entry points (${databaseKind})`, () => {
     const socketPath = embeddedPaths(ctx.target.dataDir).controlSocket;
     const server = await startControlServer(
       socketPath,
-      async (argv) => {
-        let stdout = "";
-        let stderr = "";
-        const exitCode = await runCli(argv, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) }, (fn) => fn(ctx.container));
-        return { exitCode, stdout, stderr };
-      },
+      (argv) => runCliCaptured(argv, ctx.container),
       silentLogger,
     );
     try {

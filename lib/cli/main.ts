@@ -3,7 +3,7 @@ import { loadConfig, ConfigError } from "../config/config";
 import { embeddedPaths } from "../db/embedded";
 import { EmbeddedDatabaseBusyError } from "../db/errors";
 import { createContainer, createLoggerFromConfig } from "../server/container";
-import { formatGeneratedAdminNotice, runStartupTasks } from "../server/first-start";
+import { startContainer } from "../server/first-start";
 import { describeStartupError } from "../server/startup-errors";
 import { sendControlCommand } from "./control-socket";
 import { parseCommand, UsageError } from "./commands";
@@ -37,11 +37,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   try {
     return await runCli(argv, io, async (fn) => {
-      const container = await createContainer(config, { logger });
+      // `migrate` runs the start-up tasks itself and reports what it applied.
+      const container =
+        kind === "migrate" ? await createContainer(config, { logger }) : await startContainer(config, { logger }, (notice) => io.err(notice + "\n"));
       try {
-        // `migrate` runs the start-up tasks itself and reports what it applied.
-        const report = kind === "migrate" ? undefined : await runStartupTasks(container);
-        if (report?.admin?.generatedPassword) io.err(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
         return await fn(container);
       } finally {
         await container.close();

@@ -53,6 +53,14 @@ export async function runCli(argv: string[], io: CliOutput, withContainer: Conta
   }
 }
 
+/** Runs a command against an already started container and returns its output (control socket). */
+export async function runCliCaptured(argv: string[], container: Container): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const exitCode = await runCli(argv, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) }, (fn) => fn(container));
+  return { exitCode, stdout, stderr };
+}
+
 const userJson = (u: User) => ({
   id: u.id,
   email: u.email,

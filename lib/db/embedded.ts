@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -17,7 +17,7 @@ export function embeddedPaths(dataDir: string) {
   };
 }
 
-export interface EmbeddedLockOwner {
+interface EmbeddedLockOwner {
   pid: number;
   startedAt: string;
 }
@@ -31,12 +31,11 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** The live process holding the data directory, if any. */
-export function readEmbeddedLockOwner(dataDir: string): EmbeddedLockOwner | undefined {
-  const { lock } = embeddedPaths(dataDir);
+/** The lock file's owner, or undefined while it is being written or when it is garbage. */
+function readLockOwner(lock: string): EmbeddedLockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
-    return Number.isInteger(owner.pid) && isProcessAlive(owner.pid) ? owner : undefined;
+    return Number.isInteger(owner.pid) ? owner : undefined;
   } catch {
     return undefined;
   }
@@ -54,22 +53,13 @@ function acquireLock(dataDir: string): () => void {
       writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
       closeSync(fd);
       return () => {
-        try {
-          const owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
-          if (owner.pid === process.pid) unlinkSync(/*turbopackIgnore: true*/ lock);
-        } catch {
-          /* already gone */
-        }
+        if (readLockOwner(lock)?.pid === process.pid) rmSync(/*turbopackIgnore: true*/ lock, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      let owner: EmbeddedLockOwner | undefined;
-      try {
-        owner = JSON.parse(readFileSync(/*turbopackIgnore: true*/ lock, "utf8")) as EmbeddedLockOwner;
-      } catch {
-        owner = undefined; // being written right now, or garbage: retry, then treat as stale
-      }
-      if (owner && Number.isInteger(owner.pid) && isProcessAlive(owner.pid)) {
+      // Unreadable: being written right now, or garbage: retry, then treat as stale.
+      const owner = readLockOwner(lock);
+      if (owner && isProcessAlive(owner.pid)) {
         throw new EmbeddedDatabaseBusyError(dataDir, owner.pid);
       }
       if (!owner && attempt < 2) continue;

@@ -3,7 +3,7 @@ import type { Cache } from "../cache/cache";
 import { MemoryCache } from "../cache/memory-cache";
 import { RedisCache } from "../cache/redis-cache";
 import { ClientService } from "../clients/client-service";
-import { describeDatabase, loadConfig, type AppConfig } from "../config/config";
+import type { AppConfig } from "../config/config";
 import { resolveMasterKey } from "../config/master-key";
 import type { Database } from "../db/database";
 import { openEmbedded } from "../db/embedded";
@@ -103,10 +103,3 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     },
   };
 }
-
-/** Builds the container from the process environment (server and CLI entry points). */
-export async function createContainerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Container> {
-  return createContainer(loadConfig(env));
-}
-
-export { describeDatabase };

@@ -14,13 +14,6 @@ export class ConflictError extends Error {
   }
 }
 
-export class NotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotFoundError";
-  }
-}
-
 /** Turns a zod error into field-named issues. */
 export function fromZodIssues(issues: { path: PropertyKey[]; message: string }[]): ValidationError {
   return new ValidationError(issues.map((i) => ({ field: i.path.map(String).join(".") || "input", message: i.message })));

@@ -2,7 +2,8 @@ import path from "node:path";
 import { applyMigrations, readMigrations, type MigrationResult } from "../db/migrations";
 import { generatePassword } from "../identity/password-hasher";
 import { DEFAULT_TENANT_ID, DEFAULT_TENANT_NAME } from "../tenancy/tenant";
-import type { Container } from "./container";
+import type { AppConfig } from "../config/config";
+import { createContainer, type Container, type ContainerOverrides } from "./container";
 
 export const DEFAULT_ADMIN_EMAIL = "admin@authly.local";
 
@@ -14,11 +15,6 @@ export interface StartupReport {
   admin?: { email: string; generatedPassword?: string };
 }
 
-/** Applies pending migrations (under the database-wide lock). */
-export async function migrate(container: Container): Promise<MigrationResult> {
-  const migrations = readMigrations(path.join(container.config.appRoot, "prisma", "migrations"));
-  return container.db.sql.withExclusiveLock("startup", () => applyMigrations(container.db.sql, migrations, container.logger));
-}
 
 /**
  * First start and every start after it: migrations, the default tenant, the standard scopes,
@@ -73,4 +69,24 @@ export function formatGeneratedAdminNotice(email: string, password: string): str
   const width = Math.max(...lines.map((l) => l.length));
   const bar = "=".repeat(width + 4);
   return [bar, ...lines.map((l) => `| ${l.padEnd(width)} |`), bar].join("\n");
+}
+
+/**
+ * Builds the container and runs the start-up tasks (server, `next dev`, CLI). A generated admin
+ * password goes to `announce` once; a failed start closes what it opened.
+ */
+export async function startContainer(
+  config: AppConfig,
+  overrides: ContainerOverrides,
+  announce: (notice: string) => void,
+): Promise<Container> {
+  const container = await createContainer(config, overrides);
+  try {
+    const report = await runStartupTasks(container);
+    if (report.admin?.generatedPassword) announce(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword));
+    return container;
+  } catch (error) {
+    await container.close();
+    throw error;
+  }
 }

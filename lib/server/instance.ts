@@ -1,5 +1,6 @@
-import { createContainerFromEnv, type Container } from "./container";
-import { formatGeneratedAdminNotice, runStartupTasks } from "./first-start";
+import { loadConfig } from "../config/config";
+import type { Container } from "./container";
+import { startContainer } from "./first-start";
 
 /**
  * The process's container, for code that Next.js loads (route handlers, server components).
@@ -24,19 +25,7 @@ export function registerContainer(container: Container): void {
 export function getContainer(): Promise<Container> {
   const h = holder();
   if (!h.container) {
-    const starting = (async () => {
-      const container = await createContainerFromEnv();
-      try {
-        const report = await runStartupTasks(container);
-        if (report.admin?.generatedPassword) {
-          process.stdout.write(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword) + "\n");
-        }
-        return container;
-      } catch (error) {
-        await container.close();
-        throw error;
-      }
-    })();
+    const starting = startContainer(loadConfig(process.env), {}, (notice) => process.stdout.write(notice + "\n"));
     h.container = starting;
     // A failed start is not kept: the next request tries again.
     starting.catch(() => {
