@@ -3,14 +3,12 @@
 // request (pages, server actions) goes to Next.js. Both doors share lib/http/pipeline.ts.
 import http from "node:http";
 import type net from "node:net";
-import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { startControlServer } from "./lib/cli/control-socket";
 import { runCliCaptured } from "./lib/cli/run";
 import { loadConfig } from "./lib/config/config";
 import { embeddedPaths } from "./lib/db/embedded";
-import { runRoute } from "./lib/http/pipeline";
-import { findRoute, routes } from "./lib/http/routes";
+import { createProtocolDoor } from "./lib/http/node-door";
 import { requestIdFrom, securityHeaders } from "./lib/security/headers";
 import { createLoggerFromConfig, type Container } from "./lib/server/container";
 import { startContainer } from "./lib/server/first-start";
@@ -19,7 +17,7 @@ import { describeStartupError } from "./lib/server/startup-errors";
 
 async function boot(): Promise<Container> {
   const config = loadConfig(process.env);
-  return startContainer(config, { logger: createLoggerFromConfig(config) }, (notice) => process.stdout.write(notice + "\n"));
+  return startContainer(config, { logger: createLoggerFromConfig(config) }, (notice) => process.stdout.write(notice + "\n"), { background: true });
 }
 
 async function main(): Promise<void> {
@@ -39,18 +37,12 @@ async function main(): Promise<void> {
   const handleNext = app.getRequestHandler();
   const pageHeaders = securityHeaders({ https: config.issuer.startsWith("https:") });
 
-  // One listener per route: the path is looked up once per request, in the dispatcher below.
-  const fastDoors = new Map(
-    routes.map((route) => [route, getRequestListener((request: Request) => runRoute(route, request, container), { overrideGlobalObjects: false })]),
-  );
+  // The route table's door: protocol endpoints never reach Next.js.
+  const protocolDoor = createProtocolDoor(container);
 
   const server = http.createServer((req, res) => {
+    if (protocolDoor(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    const route = findRoute(pathname);
-    if (route) {
-      void fastDoors.get(route)!(req, res);
-      return;
-    }
     // Internal headers are set by this server only, never taken from the client.
     delete req.headers["x-authly-ui-locales"];
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);

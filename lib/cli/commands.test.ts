@@ -18,9 +18,29 @@ describe("parseCommand", () => {
       grantTypes: ["authorization_code", "refresh_token"],
       scopes: ["openid", "profile"],
       authMethod: "none",
+      resources: [],
+      jwksFile: undefined,
+      jwksUri: undefined,
       native: false,
       json: true,
     });
+  });
+
+  it("parses resources, keys and scopes commands", () => {
+    expect(
+      parseCommand([
+        "clients", "create", "--name", "Job", "--type", "confidential", "--grant-types", "client_credentials",
+        "--resource", "https://api.example.com", "--resource", "urn:example:api", "--auth-method", "private_key_jwt", "--jwks", "keys.json",
+      ]),
+    ).toMatchObject({ resources: ["https://api.example.com", "urn:example:api"], jwksFile: "keys.json", authMethod: "private_key_jwt" });
+    expect(parseCommand(["scopes", "create", "--name", "api", "--description", "Example API", "--json"])).toEqual({
+      kind: "scopes-create",
+      name: "api",
+      description: "Example API",
+      json: true,
+    });
+    expect(parseCommand(["scopes", "list"])).toEqual({ kind: "scopes-list", json: false });
+    expect(() => parseCommand(["scopes", "create"])).toThrow(/--name is required/);
   });
 
   it("parses the other commands", () => {

@@ -20,9 +20,14 @@ Commands:
   clients create --name N --type confidential|public --redirect-uri URI (repeatable)
                  --grant-types a,b --scopes "openid profile"
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
-                 [--post-logout-redirect-uri URI (repeatable)] [--native] [--json]
+                 [--post-logout-redirect-uri URI (repeatable)] [--resource URI (repeatable)]
+                 [--jwks FILE | --jwks-uri URI] (public keys for private_key_jwt)
+                 [--native] [--json]
                                 Register a client; prints client_id and the one-time client_secret
   clients list [--json]         List clients
+  scopes create --name N [--description D] [--json]
+                                Define a scope clients may be allowed to request
+  scopes list [--json]          List scopes
   keys rotate [--alg RS256|ES256|EdDSA] [--json]
                                 Rotate signing keys (next -> active, active -> retired)
   keys list [--json]            List signing keys (public data only)
@@ -48,9 +53,14 @@ export type Command =
       grantTypes: string[];
       scopes: string[];
       authMethod?: string;
+      resources: string[];
+      jwksFile?: string;
+      jwksUri?: string;
       native: boolean;
       json: boolean;
     }
+  | { kind: "scopes-create"; name: string; description?: string; json: boolean }
+  | { kind: "scopes-list"; json: boolean }
   | { kind: "clients-list"; json: boolean }
   | { kind: "keys-rotate"; algorithms: SigningAlgorithm[]; json: boolean }
   | { kind: "keys-list"; json: boolean };
@@ -110,6 +120,9 @@ export function parseCommand(argv: string[]): Command {
           "grant-types": { type: "string" },
           scopes: { type: "string" },
           "auth-method": { type: "string" },
+          resource: { type: "string", multiple: true },
+          jwks: { type: "string" },
+          "jwks-uri": { type: "string" },
           native: { type: "boolean" },
           json: { type: "boolean" },
         });
@@ -129,12 +142,23 @@ export function parseCommand(argv: string[]): Command {
           grantTypes,
           scopes: splitList(v.scopes as string | undefined, /[\s,]+/),
           authMethod,
+          resources: (v.resource as string[] | undefined) ?? [],
+          jwksFile: v.jwks as string | undefined,
+          jwksUri: v["jwks-uri"] as string | undefined,
           native: v.native === true,
           json: v.json === true,
         };
       }
       if (action === "list") return { kind: "clients-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
       throw new UsageError(action ? `unknown clients command "${action}"` : "clients needs a command: create or list");
+    }
+    case "scopes": {
+      if (action === "create") {
+        const v = parse(rest, { name: { type: "string" }, description: { type: "string" }, json: { type: "boolean" } });
+        return { kind: "scopes-create", name: required(v, "name"), description: v.description as string | undefined, json: v.json === true };
+      }
+      if (action === "list") return { kind: "scopes-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
+      throw new UsageError(action ? `unknown scopes command "${action}"` : "scopes needs a command: create or list");
     }
     case "keys": {
       if (action === "rotate") {

@@ -1,4 +1,5 @@
-import type { Client, SigningKey, User } from "../generated/prisma/client";
+import { readFileSync } from "node:fs";
+import type { Client, Scope, SigningKey, User } from "../generated/prisma/client";
 import { generateMasterKey } from "../keys/key-encryption";
 import { generatePassword } from "../identity/password-hasher";
 import { ConflictError, ValidationError } from "../server/errors";
@@ -84,9 +85,22 @@ const clientJson = (c: Client, secret?: string) => ({
   response_types: c.responseTypes,
   scope: c.scopes.join(" "),
   token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+  ...(c.resources.length ? { resources: c.resources } : {}),
+  ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+  ...(c.jwks ? { jwks: c.jwks } : {}),
   client_id_issued_at: Math.floor(c.createdAt.getTime() / 1000),
   enabled: c.enabled,
 });
+
+function readJwksFile(file: string): { keys: Record<string, unknown>[] } {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ValidationError([{ field: "jwks", message: `cannot read a JSON Web Key Set from ${file}: ${(error as Error).message}` }]);
+  }
+}
+
+const scopeJson = (s: Scope) => ({ name: s.name, description: s.description, claims: s.claims, system: s.system, enabled: s.enabled });
 
 const keyJson = (k: SigningKey) => ({
   kid: k.kid,
@@ -147,6 +161,9 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
           grantTypes: command.grantTypes as never,
           scopes: command.scopes,
           tokenEndpointAuthMethod: command.authMethod as never,
+          resources: command.resources,
+          jwks: command.jwksFile ? readJwksFile(command.jwksFile) : undefined,
+          jwksUri: command.jwksUri,
         },
         actor,
       );
@@ -170,8 +187,23 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
         );
       return EXIT_OK;
     }
+    case "scopes-create": {
+      const scope = await c.scopes.create({ name: command.name, description: command.description }, actor);
+      c.discovery.oauth.invalidate();
+      if (command.json) printJson(io, scopeJson(scope));
+      else io.out(`Created scope "${scope.name}".\n`);
+      return EXIT_OK;
+    }
+    case "scopes-list": {
+      const scopes = await c.scopes.list();
+      if (command.json) printJson(io, scopes.map(scopeJson));
+      else io.out(table([["NAME", "SYSTEM", "ENABLED", "DESCRIPTION"], ...scopes.map((s) => [s.name, s.system ? "yes" : "no", s.enabled ? "yes" : "no", s.description ?? ""])]));
+      return EXIT_OK;
+    }
     case "keys-rotate": {
       const results = await c.signingKeys.rotate(command.algorithms, actor);
+      // Reload this process's keys and tell every running instance (keys:changed) to reload theirs.
+      await c.keyStore.invalidate();
       if (command.json) printJson(io, results);
       else for (const r of results) io.out(`${r.alg}: active ${r.activated}${r.retired ? `, retired ${r.retired}` : ""}, next ${r.next}\n`);
       return EXIT_OK;

@@ -1,5 +1,8 @@
 import { z } from "zod";
 import type { Client, PrismaClient } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
+import type { Cache } from "../cache/cache";
+import type { Logger } from "../observability/logger";
 import type { AuditLog } from "../audit/audit-log";
 import type { ScopeService } from "../scopes/scope-service";
 import type { Clock } from "../server/clock";
@@ -22,6 +25,12 @@ export const newClientSchema = z.object({
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { error: "is not a valid scope token (RFC 6749 §3.3)" })).default([]),
   tokenEndpointAuthMethod: z.enum(supportedAuthMethods, { error: `must be one of ${supportedAuthMethods.join(", ")}` }).optional(),
   requireConsent: z.boolean().default(true),
+  /** RFC 8707 resource indicators: the default audiences of this client's access tokens. */
+  resources: z.array(z.string().max(2048)).default([]),
+  /** RFC 7591 §2: public keys for private_key_jwt, by value or by reference (not both). */
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }, { error: 'must be a JWK Set {"keys": [...]}' }).optional(),
+  jwksUri: z.string().max(2048).optional(),
+  tokenEndpointAuthSigningAlg: z.enum(["RS256", "PS256", "ES256", "EdDSA"]).optional(),
 });
 export type NewClient = z.input<typeof newClientSchema>;
 
@@ -31,10 +40,46 @@ export interface CreatedClient {
   clientSecret?: string;
 }
 
+function isAbsoluteUriWithoutFragment(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return !value.includes("#") && url.protocol.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/** How long an instance serves a client from memory without asking the database. */
+const CLIENT_CACHE_MS = 60_000;
+/** Unknown client ids are remembered briefly so garbage ids cannot hammer the database. */
+const MISSING_CLIENT_CACHE_MS = 5_000;
+const MAX_CACHED_CLIENTS = 10_000;
+const CHANGE_CHANNEL = "clients:changed";
+
 export class ClientService {
+  private readonly cached = new Map<string, { client: Client | null; until: number }>();
+  private readonly loading = new Map<string, Promise<Client | null>>();
+  private subscription: Promise<unknown> | undefined;
+
   constructor(
-    private readonly deps: { prisma: PrismaClient; scopes: ScopeService; audit: AuditLog; clock: Clock; tenantId: string },
+    private readonly deps: { prisma: PrismaClient; scopes: ScopeService; audit: AuditLog; clock: Clock; tenantId: string; cache: Cache; logger: Logger },
   ) {}
+
+  /** Listens for client changes made by other instances (Redis pub/sub when configured). */
+  startListening(): Promise<unknown> {
+    this.subscription ??= this.deps.cache
+      .subscribe(CHANGE_CHANNEL, (clientId) => {
+        this.cached.delete(clientId);
+      })
+      .catch((error: unknown) => this.deps.logger.warn("cannot subscribe to client changes", { error }));
+    return this.subscription;
+  }
+
+  /** Drops the cached copy here and on every other instance. Call after any change to a client. */
+  async announceChange(clientId: string): Promise<void> {
+    this.cached.delete(clientId);
+    await this.deps.cache.publish(CHANGE_CHANNEL, clientId).catch((error: unknown) => this.deps.logger.warn("cannot announce a client change", { error }));
+  }
 
   async create(input: NewClient, actor: { type: "admin" | "cli" | "system"; id?: string } = { type: "system" }): Promise<CreatedClient> {
     const parsed = newClientSchema.safeParse(input);
@@ -62,6 +107,19 @@ export class ClientService {
       const problem = checkRedirectUri(uri, c.applicationType);
       if (problem) issues.push({ field: redirectUris.includes(uri) ? "redirectUris" : "postLogoutRedirectUris", message: `${uri} ${problem}` });
     }
+    const resources = [...new Set(c.resources)];
+    for (const r of resources) {
+      // RFC 8707 §2: an absolute URI without a fragment.
+      if (!isAbsoluteUriWithoutFragment(r)) issues.push({ field: "resources", message: `${r} must be an absolute URI without a fragment (RFC 8707 §2)` });
+    }
+    if (c.jwks && c.jwksUri) issues.push({ field: "jwks", message: "give jwks or jwksUri, not both (RFC 7591 §2)" });
+    if (c.jwksUri && !/^https:\/\//.test(c.jwksUri) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(c.jwksUri)) {
+      issues.push({ field: "jwksUri", message: "must be an https URL" });
+    }
+    if (c.jwks?.keys.some((k) => "d" in k)) issues.push({ field: "jwks", message: "must hold public keys only" });
+    if (authMethod === "private_key_jwt" && !c.jwks && !c.jwksUri) {
+      issues.push({ field: "jwks", message: "private_key_jwt needs the client's public keys (jwks or jwksUri)" });
+    }
     const scopes = [...new Set(c.scopes)];
     const known = await this.deps.scopes.enabledNames();
     const unknown = scopes.filter((s) => !known.has(s));
@@ -87,7 +145,11 @@ export class ClientService {
           responseTypes: grantTypes.includes("authorization_code") ? ["code"] : [],
           scopes,
           tokenEndpointAuthMethod: authMethod,
+          tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg ?? null,
           requireConsent: c.requireConsent,
+          resources,
+          jwks: c.jwks ? (c.jwks as Prisma.InputJsonValue) : undefined,
+          jwksUri: c.jwksUri ?? null,
           createdAt: now,
         },
       });
@@ -97,6 +159,7 @@ export class ClientService {
       );
       return created;
     });
+    await this.announceChange(client.clientId);
     return { client, clientSecret };
   }
 
@@ -107,6 +170,31 @@ export class ClientService {
       take: Math.min(options.take ?? 100, 1000),
       skip: options.skip ?? 0,
     });
+  }
+
+  /**
+   * The enabled client with this public client_id, or null. Used on every protocol request, so it
+   * is served from memory (see the cache below) and never costs a database read when warm.
+   */
+  async findActive(clientId: string): Promise<Client | null> {
+    if (clientId.length === 0 || clientId.length > 255) return null;
+    void this.startListening();
+    const now = this.deps.clock.now().getTime();
+    const hit = this.cached.get(clientId);
+    if (hit && hit.until > now) return hit.client;
+    let pending = this.loading.get(clientId);
+    if (!pending) {
+      pending = this.findByClientId(clientId)
+        .then((found) => {
+          const client = found && found.enabled ? found : null;
+          if (this.cached.size >= MAX_CACHED_CLIENTS) this.cached.delete(this.cached.keys().next().value!);
+          this.cached.set(clientId, { client, until: this.deps.clock.now().getTime() + (client ? CLIENT_CACHE_MS : MISSING_CLIENT_CACHE_MS) });
+          return client;
+        })
+        .finally(() => this.loading.delete(clientId));
+      this.loading.set(clientId, pending);
+    }
+    return pending;
   }
 
   findByClientId(clientId: string): Promise<Client | null> {

@@ -24,3 +24,34 @@ export function checkRedirectUri(value: string, applicationType: "web" | "native
   }
   return undefined;
 }
+
+/** `http://127.0.0.1[:port]rest` or `http://[::1][:port]rest`: the loopback IP literal forms of RFC 8252 §7.3. */
+const loopbackIpLiteral = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d{1,5}))?([/?][^#]*)?$/;
+
+function withoutLoopbackPort(uri: string): string | undefined {
+  const m = loopbackIpLiteral.exec(uri);
+  if (!m) return undefined;
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return undefined;
+  return `${m[1]}${m[3] ?? ""}`;
+}
+
+/**
+ * Finds the registered redirect URI that a requested one matches, or undefined.
+ *
+ * OAuth 2.1 §4.1.1 / RFC 9700 §4.1.3: simple string comparison (RFC 3986 §6.2.1), no
+ * normalization, no wildcards, no prefix matching.
+ * RFC 8252 §7.3: for a native client's loopback IP literal redirect URI (`http://127.0.0.1` or
+ * `http://[::1]`) the port may differ, because the app picks an ephemeral port at request time;
+ * every other character must still be equal. `localhost` gets no such exception (RFC 8252 §8.3).
+ */
+export function matchRedirectUri(
+  requested: string,
+  registered: readonly string[],
+  applicationType: string,
+): string | undefined {
+  if (registered.includes(requested)) return requested;
+  if (applicationType !== "native") return undefined;
+  const requestedWithoutPort = withoutLoopbackPort(requested);
+  if (requestedWithoutPort === undefined) return undefined;
+  return registered.find((uri) => withoutLoopbackPort(uri) === requestedWithoutPort);
+}

@@ -58,6 +58,12 @@ export const envSchema = z.object({
   AUTHLY_PASSWORD_MEMORY_KIB: intString(8, 4_194_304).default(19456),
   AUTHLY_PASSWORD_ITERATIONS: intString(1, 100).default(2),
   AUTHLY_PASSWORD_PARALLELISM: intString(1, 64).default(1),
+  AUTHLY_KEY_ROTATION_DAYS: intString(0, 3650).default(90),
+  AUTHLY_KEY_CACHE_SECONDS: intString(1, 86_400).default(300),
+  AUTHLY_RATE_LIMIT_WINDOW_SECONDS: intString(1, 86_400).default(60),
+  AUTHLY_RATE_LIMIT_PER_IP: intString(0, 100_000_000).default(1200),
+  AUTHLY_RATE_LIMIT_PER_CLIENT: intString(0, 100_000_000).default(1200),
+  AUTHLY_TRUST_PROXY: booleanString.default(false),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });
@@ -79,6 +85,16 @@ export interface AppConfig {
   defaultLocale: "en" | "de";
   passwordHashing: { memoryKiB: number; iterations: number; parallelism: number };
   log: { level: "debug" | "info" | "warn" | "error" | "silent"; format: "json" | "pretty" };
+  keys: {
+    /** Rotate signing keys automatically after this many days (0: only by hand). */
+    rotationDays: number;
+    /** How long an instance trusts its in-memory copy of the signing keys. */
+    cacheSeconds: number;
+  };
+  /** Fixed-window limits for the protocol endpoints; 0 disables a limit. */
+  rateLimit: { windowSeconds: number; perIp: number; perClient: number };
+  /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
+  trustProxy: boolean;
   /** The folder holding prisma/migrations and messages (the installed application). */
   appRoot: string;
 }
@@ -192,6 +208,13 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): A
       parallelism: e.AUTHLY_PASSWORD_PARALLELISM,
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    keys: { rotationDays: e.AUTHLY_KEY_ROTATION_DAYS, cacheSeconds: e.AUTHLY_KEY_CACHE_SECONDS },
+    rateLimit: {
+      windowSeconds: e.AUTHLY_RATE_LIMIT_WINDOW_SECONDS,
+      perIp: e.AUTHLY_RATE_LIMIT_PER_IP,
+      perClient: e.AUTHLY_RATE_LIMIT_PER_CLIENT,
+    },
+    trustProxy: e.AUTHLY_TRUST_PROXY,
     appRoot: options.appRoot ?? env.AUTHLY_APP_ROOT ?? cwd,
   };
 }

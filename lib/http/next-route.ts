@@ -9,5 +9,7 @@ import { findRoute } from "./routes";
 export function mountRoute(path: string): (request: Request) => Promise<Response> {
   const route = findRoute(path);
   if (!route) throw new Error(`no route for ${path}`);
-  return async (request: Request) => runRoute(route, request, await getContainer());
+  // Next's own router appends the socket address as the last X-Forwarded-For hop.
+  return async (request: Request) =>
+    runRoute(route, request, await getContainer(), request.headers.get("x-forwarded-for")?.split(",").pop()?.trim());
 }

@@ -1,34 +1,77 @@
 import type { Container } from "../server/container";
+import { OAuthError, oauthErrorResponse } from "../oauth/errors";
 import { requestIdFrom, securityHeaders } from "../security/headers";
-import { methodNotAllowed, serverError } from "./responses";
+import { methodNotAllowed, mutableHeadersOf, serverError } from "./responses";
 import { allowedMethods } from "./routes";
 import type { Route } from "./types";
 
+const headerCache = new WeakMap<Container, [string, string][]>();
+
+function securityHeaderList(container: Container): [string, string][] {
+  let list = headerCache.get(container);
+  if (!list) {
+    list = Object.entries(securityHeaders({ https: container.config.issuer.startsWith("https:") }));
+    headerCache.set(container, list);
+  }
+  return list;
+}
+
+/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientAddress(request: Request, container: Container, socketAddress: string | undefined): string {
+  if (container.config.trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  return socketAddress ?? "unknown";
+}
+
 /**
  * Runs a protocol route with the cross-cutting concerns that every response gets: request id,
- * security headers, method check, and a last-resort 500 that logs the cause but never leaks it.
+ * security headers, method check, per-IP rate limit, OAuth error serialization, and a
+ * last-resort 500 that logs the cause but never leaks it.
  */
-export async function runRoute(route: Route, request: Request, container: Container): Promise<Response> {
+export async function runRoute(route: Route, request: Request, container: Container, socketAddress?: string): Promise<Response> {
   const requestId = requestIdFrom(request.headers.get("x-request-id"));
+  const clientIp = clientAddress(request, container, socketAddress);
   let response: Response;
   const allowed = allowedMethods(route);
   if (!allowed.includes(request.method)) {
     response = methodNotAllowed(allowed);
   } else {
     try {
+      if (route.rateLimit) await container.rateLimits.checkIp(route.rateLimit, clientIp);
       const effective = request.method === "HEAD" ? new Request(request, { method: "GET" }) : request;
-      response = await route.handler(effective, { container, requestId });
+      response = await route.handler(effective, { container, requestId, clientIp });
       if (request.method === "HEAD") response = new Response(null, { status: response.status, headers: response.headers });
     } catch (error) {
-      container.logger.error("unhandled error in route", { path: route.path, requestId, error });
-      response = serverError(requestId);
+      if (error instanceof OAuthError) {
+        if (error.status >= 500) container.logger.error("protocol error", { path: route.path, requestId, error });
+        response = oauthErrorResponse(error);
+      } else {
+        container.logger.error("unhandled error in route", { path: route.path, requestId, error });
+        response = serverError(requestId);
+      }
     }
   }
-  // Copy into fresh headers: some responses (Response.redirect, fetch results) have immutable ones.
-  const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(securityHeaders({ https: container.config.issuer.startsWith("https:") }))) {
+  const plain = mutableHeadersOf(response);
+  if (plain) {
+    // The production server's lightweight response: extend its header object in place.
+    for (const [name, value] of securityHeaderList(container)) if (!(name in plain)) plain[name] = value;
+    plain["x-request-id"] = requestId;
+    return response;
+  }
+  // Set on the response itself when its headers are mutable (cheap); copy otherwise
+  // (Response.redirect and fetch results have immutable headers).
+  let headers = response.headers;
+  try {
+    headers.set("x-request-id", requestId);
+  } catch {
+    headers = new Headers(response.headers);
+    headers.set("x-request-id", requestId);
+    response = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+  for (const [name, value] of securityHeaderList(container)) {
     if (!headers.has(name)) headers.set(name, value);
   }
-  headers.set("x-request-id", requestId);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return response;
 }

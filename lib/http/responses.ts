@@ -1,8 +1,41 @@
+/**
+ * Response construction for protocol handlers.
+ *
+ * Handlers return standard `Response`s. The production server registers its HTTP adapter's
+ * lightweight Response class (same API, materializes a real one only when a property beyond
+ * status/headers/body is touched), which the adapter writes to the socket without copying; `next dev`
+ * and tests get the platform `Response`. The class is a capability chosen once at start-up, not state.
+ * Responses made here remember their plain header object, so the pipeline can add the security
+ * headers to it without materializing a `Headers` instance.
+ */
+const responseClassSlot = Symbol.for("authly.responseClass");
+const plainHeaders = Symbol.for("authly.plainHeaders");
+
+type ResponseClass = new (body: BodyInit | null, init: ResponseInit) => Response;
+
+export function registerResponseClass(cls: ResponseClass): void {
+  (globalThis as Record<symbol, unknown>)[responseClassSlot] = cls;
+}
+
+/** A response whose headers are a plain object the pipeline may still extend. */
+export function makeResponse(body: string | Uint8Array | null, status: number, headers: Record<string, string>): Response {
+  const Cls = ((globalThis as Record<symbol, unknown>)[responseClassSlot] as ResponseClass | undefined) ?? Response;
+  const response = new Cls(body as BodyInit | null, { status, headers });
+  if (Cls !== Response) (response as unknown as Record<symbol, unknown>)[plainHeaders] = headers;
+  return response;
+}
+
+/** The still-mutable plain headers of a response from `makeResponse` on the production server. */
+export function mutableHeadersOf(response: Response): Record<string, string> | undefined {
+  return (response as unknown as Record<symbol, Record<string, string> | undefined>)[plainHeaders];
+}
+
 /** JSON response helpers. Protocol and operations responses are never cached unless stated. */
 export function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status: init.status ?? 200,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...init.headers },
+  return makeResponse(JSON.stringify(body), init.status ?? 200, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    ...init.headers,
   });
 }
 

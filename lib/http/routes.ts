@@ -1,4 +1,10 @@
+import { authorizeHandler, resumeHandler } from "../oauth/authorize";
 import { healthHandler, readyHandler } from "../operations/health";
+import { introspectionHandler } from "../oauth/introspection";
+import { jwksDocument, jwksHandler } from "../oauth/jwks";
+import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata";
+import { revocationHandler } from "../oauth/revocation";
+import { tokenHandler } from "../oauth/token-endpoint";
 import type { Route } from "./types";
 
 /**
@@ -8,6 +14,13 @@ import type { Route } from "./types";
 export const routes: readonly Route[] = [
   { path: "/api/health", methods: ["GET"], handler: healthHandler },
   { path: "/api/ready", methods: ["GET"], handler: readyHandler },
+  { path: "/oauth/authorize", methods: ["GET", "POST"], handler: authorizeHandler, noHead: true, rateLimit: "authorize" },
+  { path: "/oauth/authorize/resume", methods: ["GET"], handler: resumeHandler, noHead: true, rateLimit: "authorize" },
+  { path: "/oauth/jwks", methods: ["GET"], handler: jwksHandler, document: jwksDocument },
+  { path: "/.well-known/oauth-authorization-server", methods: ["GET"], handler: authorizationServerMetadataHandler, document: authorizationServerMetadataDocument },
+  { path: "/oauth/token", methods: ["POST"], handler: tokenHandler, rateLimit: "token" },
+  { path: "/oauth/introspect", methods: ["POST"], handler: introspectionHandler, rateLimit: "introspect" },
+  { path: "/oauth/revoke", methods: ["POST"], handler: revocationHandler, rateLimit: "revoke" },
 ];
 
 const byPath = new Map(routes.map((r) => [r.path, r]));
@@ -17,5 +30,5 @@ export function findRoute(pathname: string): Route | undefined {
 }
 
 export function allowedMethods(route: Route): string[] {
-  return route.methods.includes("GET") ? [...route.methods, "HEAD"] : [...route.methods];
+  return route.methods.includes("GET") && !route.noHead ? [...route.methods, "HEAD"] : [...route.methods];
 }

@@ -3,6 +3,8 @@ import type { Container } from "../server/container";
 export interface RouteContext {
   container: Container;
   requestId: string;
+  /** The client's address (X-Forwarded-For only with AUTHLY_TRUST_PROXY), for rate limits and audit. */
+  clientIp: string;
 }
 
 /** A protocol endpoint: a plain fetch-style handler shared by both doors (server.ts and app/). */
@@ -10,7 +12,16 @@ export type RouteHandler = (request: Request, ctx: RouteContext) => Promise<Resp
 
 export interface Route {
   path: string;
-  /** Methods served; HEAD is answered wherever GET is. */
+  /** Methods served; HEAD is answered wherever GET is, unless `noHead` (GET has side effects). */
   methods: readonly string[];
+  noHead?: boolean;
   handler: RouteHandler;
+  /**
+   * For GET routes whose response never depends on the request: the precomputed document. The
+   * production server writes it straight to the socket; `handler` must be
+   * `staticDocumentHandler(document)` so both doors answer alike.
+   */
+  document?: import("./static-document").StaticDocumentSource;
+  /** Counted against the per-IP protocol rate limit under this name. */
+  rateLimit?: import("../security/rate-limits").LimitedEndpoint;
 }

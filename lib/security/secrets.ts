@@ -59,3 +59,12 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const db = createHash("sha256").update(b, "utf8").digest();
   return timingSafeEqual(da, db);
 }
+
+/**
+ * Constant-time comparison of two `hashSecret` values (fixed-length digests, so comparing lengths
+ * reveals nothing). Never throws.
+ */
+export function equalSecretHashes(a: string, b: string): boolean {
+  if (typeof a !== "string" || typeof b !== "string" || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, "latin1"), Buffer.from(b, "latin1"));
+}

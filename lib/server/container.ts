@@ -1,8 +1,10 @@
+import { hkdfSync } from "node:crypto";
 import { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import { MemoryCache } from "../cache/memory-cache";
 import { RedisCache } from "../cache/redis-cache";
 import { ClientService } from "../clients/client-service";
+import { GrantService } from "../consent/grant-service";
 import type { AppConfig } from "../config/config";
 import { resolveMasterKey } from "../config/master-key";
 import type { Database } from "../db/database";
@@ -11,10 +13,22 @@ import { openPostgres } from "../db/postgres";
 import { Argon2idPasswordHasher, type PasswordHasher } from "../identity/password-hasher";
 import { UserService } from "../identity/user-service";
 import { KeyEncryption } from "../keys/key-encryption";
+import { KeyStore } from "../keys/key-store";
+import { KeyRotationSchedule } from "../keys/rotation-schedule";
 import { SigningKeyService } from "../keys/signing-key-service";
+import { InteractionService } from "../oauth/interactions";
 import { createLogger, type Logger } from "../observability/logger";
 import { ReadinessCheck } from "../observability/readiness";
+import type { PrismaClient } from "../generated/prisma/client";
+import { AccessTokenService } from "../oauth/access-token";
+import { ExpiredRecordPurge } from "../oauth/expired-records";
+import { ClientAuthenticator } from "../oauth/client-auth";
+import { IssuedTokenRevoker } from "../oauth/issued-tokens";
+import { DiscoveryDocuments } from "../oauth/metadata";
+import { RevocationList } from "../oauth/revocation-list";
+import { ProtocolRateLimits } from "../security/rate-limits";
 import { ScopeService } from "../scopes/scope-service";
+import { BrowserSessionService } from "../sessions/browser-session";
 import { DEFAULT_TENANT_ID } from "../tenancy/tenant";
 import { systemClock, type Clock } from "./clock";
 
@@ -28,6 +42,8 @@ export interface Container {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly db: Database;
+  /** Shorthand for db.prisma. */
+  readonly prisma: PrismaClient;
   readonly cache: Cache;
   readonly passwordHasher: PasswordHasher;
   readonly keyEncryption: KeyEncryption;
@@ -36,7 +52,27 @@ export interface Container {
   readonly clients: ClientService;
   readonly scopes: ScopeService;
   readonly signingKeys: SigningKeyService;
+  /** The signing keys in memory: signs and verifies JWTs, serves the JWKS (no database read per request). */
+  readonly keyStore: KeyStore;
+  /** Automatic key rotation; started by startContainer with `{ background: true }` (server, next dev). */
+  readonly keyRotation: KeyRotationSchedule;
+  /** Hourly deletion of expired protocol records; started with `{ background: true }`. */
+  readonly expiredRecords: ExpiredRecordPurge;
   readonly readiness: ReadinessCheck;
+  readonly rateLimits: ProtocolRateLimits;
+  readonly clientAuth: ClientAuthenticator;
+  readonly revocations: RevocationList;
+  readonly accessTokens: AccessTokenService;
+  readonly tokenRevoker: IssuedTokenRevoker;
+  readonly discovery: { oauth: DiscoveryDocuments };
+  /** Seals browser cookies (iron-session); derived from the master key, so every instance shares it. */
+  readonly cookieSecret: string;
+  /** Browser sessions (authly_session cookie -> Session row). */
+  readonly sessions: BrowserSessionService;
+  /** Consent grants and their history. */
+  readonly grants: GrantService;
+  /** Pending authorization requests between /oauth/authorize and the login/consent pages. */
+  readonly interactions: InteractionService;
   close(): Promise<void>;
 }
 
@@ -74,11 +110,26 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const passwordHasher = overrides.passwordHasher ?? new Argon2idPasswordHasher(config.passwordHashing);
   const keyEncryption = new KeyEncryption(masterKey);
   const audit = new AuditLog({ prisma, clock, logger: logger.child({ component: "audit" }), tenantId });
-  const scopes = new ScopeService({ prisma, tenantId });
+  const scopes = new ScopeService({ prisma, tenantId, audit });
   const users = new UserService({ prisma, passwordHasher, clock, audit, tenantId });
-  const clients = new ClientService({ prisma, scopes, audit, clock, tenantId });
+  const clients = new ClientService({ prisma, scopes, audit, clock, tenantId, cache, logger: logger.child({ component: "clients" }) });
   const signingKeys = new SigningKeyService({ prisma, encryption: keyEncryption, clock, logger: logger.child({ component: "keys" }), audit, tenantId });
+  const keyStore = new KeyStore({ signingKeys, cache, clock, logger: logger.child({ component: "key-store" }), cacheSeconds: config.keys.cacheSeconds });
+  const keyRotation = new KeyRotationSchedule({ signingKeys, keyStore, db, clock, logger: logger.child({ component: "key-rotation" }), rotationDays: config.keys.rotationDays });
   const readiness = new ReadinessCheck({ database: db, cache: config.redisUrl ? cache : undefined });
+
+  const rateLimits = new ProtocolRateLimits(cache, logger.child({ component: "rate-limit" }), config.rateLimit);
+  const clientAuth = new ClientAuthenticator({ clients, cache, clock, logger: logger.child({ component: "client-auth" }), rateLimits, issuer: config.issuer });
+  const revocations = new RevocationList({ prisma, cache, clock, logger, tenantId });
+  const accessTokens = new AccessTokenService({ signer: keyStore, clock, issuer: config.issuer, revocations });
+  const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId });
+  const tokenRevoker = new IssuedTokenRevoker({ prisma, clock, revocations, audit, tenantId });
+  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock }) };
+  // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
+  const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
+  const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret, secureCookies: config.issuer.startsWith("https:") });
+  const grants = new GrantService({ prisma, clock, tenantId });
+  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, logger: logger.child({ component: "interactions" }) });
 
   let closed = false;
   return {
@@ -94,10 +145,27 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     clients,
     scopes,
     signingKeys,
+    keyStore,
+    keyRotation,
+    expiredRecords,
     readiness,
+    cookieSecret,
+    prisma,
+    clientAuth,
+    revocations,
+    accessTokens,
+    tokenRevoker,
+    discovery,
+    rateLimits,
+    sessions,
+    grants,
+    interactions,
     async close() {
       if (closed) return;
       closed = true;
+      await keyRotation.stop();
+      await expiredRecords.stop();
+      await keyStore.close();
       await cache.close().catch(() => undefined);
       await db.close();
     },

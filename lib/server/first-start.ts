@@ -73,17 +73,25 @@ export function formatGeneratedAdminNotice(email: string, password: string): str
 
 /**
  * Builds the container and runs the start-up tasks (server, `next dev`, CLI). A generated admin
- * password goes to `announce` once; a failed start closes what it opened.
+ * password goes to `announce` once; a failed start closes what it opened. Long-running processes
+ * pass `{ background: true }` to start background work (automatic key rotation, purging expired records); the CLI does not.
  */
 export async function startContainer(
   config: AppConfig,
   overrides: ContainerOverrides,
   announce: (notice: string) => void,
+  options: { background?: boolean } = {},
 ): Promise<Container> {
   const container = await createContainer(config, overrides);
   try {
     const report = await runStartupTasks(container);
     if (report.admin?.generatedPassword) announce(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword));
+    // After the start-up tasks: the keys exist now.
+    await container.keyStore.start();
+    if (options.background) {
+      container.keyRotation.start();
+      container.expiredRecords.start();
+    }
     return container;
   } catch (error) {
     await container.close();

@@ -25,7 +25,7 @@ export function registerContainer(container: Container): void {
 export function getContainer(): Promise<Container> {
   const h = holder();
   if (!h.container) {
-    const starting = startContainer(loadConfig(process.env), {}, (notice) => process.stdout.write(notice + "\n"));
+    const starting = startContainer(loadConfig(process.env), {}, (notice) => process.stdout.write(notice + "\n"), { background: true });
     h.container = starting;
     // A failed start is not kept: the next request tries again.
     starting.catch(() => {

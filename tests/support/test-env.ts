@@ -68,6 +68,7 @@ export interface TestContext {
   clock: ManualClock;
   target: TestDatabaseTarget;
   config: AppConfig;
+  masterKey: Uint8Array;
   /** Closes the container and removes its files. */
   cleanup(): Promise<void>;
 }
@@ -79,19 +80,21 @@ export async function createTestContainer(
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", AUTHLY_ISSUER: "http://localhost:3000", ...target.env, ...options.env });
   const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const database = await target.open();
+  const masterKey = options.overrides?.masterKey ?? randomBytes(32);
   const container = await createContainer(config, {
     logger: options.logger ?? silentLogger,
     clock,
     database,
     passwordHasher: fastHasher(),
-    masterKey: randomBytes(32),
     ...options.overrides,
+    masterKey,
   });
   return {
     container,
     clock,
     target,
     config,
+    masterKey,
     async cleanup() {
       await container.close();
       target.dispose();

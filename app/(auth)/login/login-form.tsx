@@ -1,0 +1,74 @@
+"use client";
+
+import { useActionState } from "react";
+import type { LoginState } from "./actions";
+
+interface LoginFormProps {
+  action: (previous: LoginState, formData: FormData) => Promise<LoginState>;
+  interaction: string;
+  defaultEmail?: string;
+  labels: { email: string; password: string; submit: string; submitting: string; invalidCredentials: string; expired: string };
+}
+
+const inputClass =
+  "mt-1.5 block w-full rounded-lg border border-border-strong bg-surface px-3 py-2.5 text-fg shadow-xs outline-none transition-colors placeholder:text-fg-muted focus:border-accent focus:ring-2 focus:ring-accent/25 aria-invalid:border-red-500";
+
+/** The sign-in form. Works without JavaScript (progressive enhancement of the server action). */
+export function LoginForm({ action, interaction, defaultEmail, labels }: LoginFormProps) {
+  const [state, formAction, pending] = useActionState(action, {});
+  const failed = state.error === "invalid_credentials";
+  return (
+    <form action={formAction} className="mt-6 space-y-4">
+      <input type="hidden" name="interaction" value={interaction} />
+      {state.error ? (
+        <p
+          id="login-error"
+          role="alert"
+          className="rounded-xl border border-red-300 bg-red-50 px-4 py-3 text-sm font-medium text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-200"
+        >
+          {failed ? labels.invalidCredentials : labels.expired}
+        </p>
+      ) : null}
+      <div>
+        <label htmlFor="email" className="block text-sm font-medium text-fg">
+          {labels.email}
+        </label>
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          maxLength={320}
+          defaultValue={state.email ?? defaultEmail}
+          aria-invalid={failed || undefined}
+          aria-describedby={failed ? "login-error" : undefined}
+          className={inputClass}
+        />
+      </div>
+      <div>
+        <label htmlFor="password" className="block text-sm font-medium text-fg">
+          {labels.password}
+        </label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={1024}
+          aria-invalid={failed || undefined}
+          aria-describedby={failed ? "login-error" : undefined}
+          className={inputClass}
+        />
+      </div>
+      <button
+        type="submit"
+        disabled={pending}
+        className="w-full rounded-lg bg-accent px-4 py-2.5 text-sm font-semibold text-accent-fg shadow-sm transition-colors hover:bg-accent-hover disabled:cursor-wait disabled:opacity-70"
+      >
+        {pending ? labels.submitting : labels.submit}
+      </button>
+    </form>
+  );
+}

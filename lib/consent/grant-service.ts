@@ -1,0 +1,76 @@
+/**
+ * Consent: the current `Grant` per user and client (which scopes the user allowed), and the
+ * append-only `ConsentRecord` history of every decision (GDPR Art. 7(1): the controller must be
+ * able to demonstrate consent).
+ */
+import type { Grant, PrismaClient } from "../generated/prisma/client";
+import type { Clock } from "../server/clock";
+
+/** Version of the consent screen's wording; stored with every grant and record. */
+export const CONSENT_TEXT_VERSION = "1";
+
+export class GrantService {
+  constructor(private readonly deps: { prisma: PrismaClient; clock: Clock; tenantId: string }) {}
+
+  /** The user's active (not withdrawn) grant for this client (Client.id), or null. */
+  async findActive(userId: string, clientRowId: string): Promise<Grant | null> {
+    const grant = await this.deps.prisma.grant.findUnique({
+      where: { tenantId_userId_clientId: { tenantId: this.deps.tenantId, userId, clientId: clientRowId } },
+    });
+    return grant && !grant.revokedAt ? grant : null;
+  }
+
+  /** Whether an active grant already covers every requested scope (an empty request is covered by any grant). */
+  static covers(grant: Grant | null, scopes: readonly string[]): boolean {
+    if (!grant || grant.revokedAt) return false;
+    const granted = new Set(grant.scopes);
+    return scopes.every((s) => granted.has(s));
+  }
+
+  /**
+   * Records an "allow": creates the grant or extends it with the new scopes (a withdrawn grant
+   * starts over with just these), and appends a "granted" ConsentRecord, in one transaction.
+   */
+  async allow(userId: string, clientRowId: string, scopes: readonly string[]): Promise<Grant> {
+    const now = this.deps.clock.now();
+    const tenantId = this.deps.tenantId;
+    return this.deps.prisma.$transaction(async (tx) => {
+      const key = { tenantId_userId_clientId: { tenantId, userId, clientId: clientRowId } };
+      const existing = await tx.grant.findUnique({ where: key });
+      const merged = existing && !existing.revokedAt ? [...new Set([...existing.scopes, ...scopes])] : [...new Set(scopes)];
+      const grant = existing
+        ? await tx.grant.update({
+            where: { id: existing.id },
+            data: {
+              scopes: merged,
+              consentTextVersion: CONSENT_TEXT_VERSION,
+              revokedAt: null,
+              ...(existing.revokedAt ? { grantedAt: now } : {}),
+              updatedAt: now,
+            },
+          })
+        : await tx.grant.create({
+            data: { tenantId, userId, clientId: clientRowId, scopes: merged, consentTextVersion: CONSENT_TEXT_VERSION, grantedAt: now, updatedAt: now },
+          });
+      await tx.consentRecord.create({
+        data: { tenantId, userId, clientId: clientRowId, grantId: grant.id, action: "granted", scopes: [...scopes], consentTextVersion: CONSENT_TEXT_VERSION, createdAt: now },
+      });
+      return grant;
+    });
+  }
+
+  /** Records a "deny" decision in the history; the current grant is left as it was. */
+  async recordDenial(userId: string, clientRowId: string, scopes: readonly string[]): Promise<void> {
+    await this.deps.prisma.consentRecord.create({
+      data: {
+        tenantId: this.deps.tenantId,
+        userId,
+        clientId: clientRowId,
+        action: "denied",
+        scopes: [...scopes],
+        consentTextVersion: CONSENT_TEXT_VERSION,
+        createdAt: this.deps.clock.now(),
+      },
+    });
+  }
+}

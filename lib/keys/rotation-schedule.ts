@@ -1,0 +1,96 @@
+import type { Database } from "../db/database";
+import type { SigningKey } from "../generated/prisma/client";
+import type { Logger } from "../observability/logger";
+import type { Clock } from "../server/clock";
+import type { KeyStore } from "./key-store";
+import { signingAlgorithms, type SigningAlgorithm, type SigningKeyService } from "./signing-key-service";
+
+const DAY_MS = 86_400_000;
+/** How often each instance looks for keys that are due. */
+export const ROTATION_CHECK_INTERVAL_MS = 3_600_000;
+/** Name of the database-wide lock that keeps two instances from rotating the same keys twice. */
+export const ROTATION_LOCK = "key-rotation";
+
+export interface KeyRotationScheduleOptions {
+  signingKeys: SigningKeyService;
+  keyStore: KeyStore;
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  /** Rotate an algorithm's active key once it is this many days old (by activatedAt); 0 = never. */
+  rotationDays: number;
+}
+
+/**
+ * Rotates signing keys automatically: every hour (and once at start) each instance checks whether
+ * an algorithm's active key is older than `rotationDays`; if so it rotates under a database-wide
+ * lock, re-checking inside it, then announces the change so every instance reloads its keys.
+ */
+export class KeyRotationSchedule {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<string[]> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: KeyRotationScheduleOptions) {}
+
+  /** Starts the hourly check (no-op with rotationDays 0). The timer never keeps the process alive. */
+  start(): void {
+    if (this.timer || this.deps.rotationDays <= 0) return;
+    this.stopped = false;
+    this.timer = setInterval(() => this.tick(), ROTATION_CHECK_INTERVAL_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /** Stops the timer and waits for a check that is running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One check; resolves with the algorithms this call rotated (none when nothing was due). */
+  runOnce(): Promise<string[]> {
+    // One check at a time per instance; a caller arriving meanwhile shares its result.
+    this.running ??= this.check().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.runOnce().catch((error: unknown) => this.deps.logger.error("automatic signing key rotation failed", { error }));
+  }
+
+  private async check(): Promise<SigningAlgorithm[]> {
+    if (this.deps.rotationDays <= 0) return [];
+    // A cheap check first, so the hourly tick takes no lock while nothing is due.
+    if ((await this.dueAlgorithms()).length === 0) return [];
+    const rotated = await this.deps.db.sql.withExclusiveLock(ROTATION_LOCK, async () => {
+      // Re-check under the lock: another instance may have rotated while we waited for it.
+      const due = await this.dueAlgorithms();
+      if (due.length === 0) return [];
+      await this.deps.signingKeys.rotate(due, { type: "system" });
+      return due;
+    });
+    if (rotated.length > 0) {
+      this.deps.logger.info("rotated signing keys on schedule", { algorithms: rotated, rotationDays: this.deps.rotationDays });
+      await this.deps.keyStore.invalidate();
+    }
+    return rotated;
+  }
+
+  private async dueAlgorithms(): Promise<SigningAlgorithm[]> {
+    const keys = await this.deps.signingKeys.listPublishable();
+    const cutoff = this.deps.clock.nowMs() - this.deps.rotationDays * DAY_MS;
+    return signingAlgorithms.filter((alg) => {
+      const active = keys.filter((k: SigningKey) => k.alg === alg && k.status === "active");
+      // No active key: nothing to rotate (the start-up tasks create keys).
+      if (active.length === 0) return false;
+      const newest = Math.max(...active.map((k) => (k.activatedAt ?? k.createdAt).getTime()));
+      return newest <= cutoff;
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import type { Client } from "../generated/prisma/client";
+import type { SigningAlgorithm } from "../keys/signing-key-service";
+import type { Clock } from "../server/clock";
+import { OAuthError } from "./errors";
+import type { RevocationList } from "./revocation-list";
+
+/** What signs and verifies Authly's own JWTs (the in-memory key store). */
+export interface TokenSigner {
+  sign(payload: Record<string, unknown>, options: { typ: string; alg?: SigningAlgorithm }): Promise<string>;
+  verify(token: string, options?: { typ?: string }): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown>; kid: string } | null>;
+}
+
+/** RFC 9068 §2.1 */
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+const CLOCK_SKEW_SECONDS = 60;
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+  expiresIn: number;
+}
+
+/** The verified claims of an access token Authly issued. */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  client_id: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  scope?: string;
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
+  sid?: string;
+}
+
+function isAbsoluteUriWithoutFragment(value: string): boolean {
+  try {
+    new URL(value);
+    return !value.includes("#");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The audience of an access token (RFC 8707 §2, RFC 9068 §3): the requested `resource` values,
+ * which must be among `allowed` when that list is non-empty; else `allowed`; else the issuer itself
+ * (a token for Authly's own APIs, such as UserInfo).
+ */
+export function resolveAudience(requested: string | undefined, allowed: readonly string[], issuer: string): string[] {
+  if (requested === undefined) return allowed.length > 0 ? [...allowed] : [issuer];
+  const resources = requested.split(" ");
+  for (const r of resources) {
+    if (!isAbsoluteUriWithoutFragment(r)) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment"); // RFC 8707 §2
+    if (allowed.length > 0 && !allowed.includes(r) && r !== issuer) throw new OAuthError("invalid_target", "the resource is not allowed for this client"); // RFC 8707 §2
+  }
+  return [...new Set(resources)];
+}
+
+/** Verified tokens remembered (resource servers introspect the same token many times). */
+const VERIFIED_CACHE_SIZE = 10_000;
+const VERIFIED_CACHE_MS = 60_000;
+
+/** Issues and verifies RFC 9068 JWT access tokens. */
+export class AccessTokenService {
+  /** token -> claims whose signature and issuer were checked, until min(exp, 60 s); bounded. */
+  private readonly verified = new Map<string, { claims: AccessTokenClaims; untilMs: number }>();
+
+  constructor(
+    private readonly deps: { signer: TokenSigner; clock: Clock; issuer: string; revocations: RevocationList },
+  ) {}
+
+  async issue(input: {
+    client: Client;
+    subject: string;
+    scopes: readonly string[];
+    audience: readonly string[];
+    ttlSeconds: number;
+    authTime?: Date | null;
+    acr?: string | null;
+    amr?: readonly string[];
+    sid?: string | null;
+  }): Promise<IssuedAccessToken> {
+    const iat = Math.floor(this.deps.clock.nowMs() / 1000);
+    const exp = iat + input.ttlSeconds;
+    const jti = randomUUID();
+    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; auth_time/acr/amr per §2.2.1.
+    const payload: Record<string, unknown> = {
+      iss: this.deps.issuer,
+      sub: input.subject,
+      aud: input.audience.length === 1 ? input.audience[0] : input.audience,
+      client_id: input.client.clientId,
+      iat,
+      exp,
+      jti,
+    };
+    if (input.scopes.length > 0) payload.scope = input.scopes.join(" ");
+    if (input.authTime) payload.auth_time = Math.floor(input.authTime.getTime() / 1000);
+    if (input.acr) payload.acr = input.acr;
+    if (input.amr && input.amr.length > 0) payload.amr = input.amr;
+    if (input.sid) payload.sid = input.sid;
+    const token = await this.deps.signer.sign(payload, { typ: ACCESS_TOKEN_TYPE, alg: "RS256" });
+    return { token, jti, expiresAt: new Date(exp * 1000), expiresIn: input.ttlSeconds };
+  }
+
+  /**
+   * Verifies an access token: signature by a current or retired key, `typ` at+jwt (RFC 9068 §4),
+   * our issuer, not expired, not revoked. Returns null for anything else (foreign, expired, forged).
+   */
+  async verify(token: string): Promise<AccessTokenClaims | null> {
+    if (token.length > 8192) return null;
+    const nowMs = this.deps.clock.nowMs();
+    const now = Math.floor(nowMs / 1000);
+    let claims: AccessTokenClaims;
+    const hit = this.verified.get(token);
+    if (hit && hit.untilMs > nowMs) {
+      claims = hit.claims;
+    } else {
+      const verified = await this.deps.signer.verify(token, { typ: ACCESS_TOKEN_TYPE });
+      if (!verified) return null;
+      const p = verified.payload;
+      if (p.iss !== this.deps.issuer) return null;
+      if (typeof p.exp !== "number" || typeof p.iat !== "number") return null;
+      if (typeof p.jti !== "string" || typeof p.sub !== "string" || typeof p.client_id !== "string") return null;
+      claims = p as unknown as AccessTokenClaims;
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { claims, untilMs: Math.min(claims.exp * 1000, nowMs + VERIFIED_CACHE_MS) });
+    }
+    if (claims.exp <= now) return null;
+    if (claims.iat > now + CLOCK_SKEW_SECONDS) return null;
+    // RFC 7662 §2.2: a revoked token is not active; the list is checked on every call.
+    if (await this.deps.revocations.isRevoked(claims.jti)) return null;
+    return claims;
+  }
+
+  /** Reads the claims of a token we signed without checking expiry or revocation (revocation needs jti/exp). */
+  async decodeOwn(token: string): Promise<AccessTokenClaims | null> {
+    if (token.length > 8192) return null;
+    const verified = await this.deps.signer.verify(token, { typ: ACCESS_TOKEN_TYPE });
+    if (!verified || verified.payload.iss !== this.deps.issuer) return null;
+    const p = verified.payload;
+    if (typeof p.jti !== "string" || typeof p.exp !== "number" || typeof p.client_id !== "string") return null;
+    return p as unknown as AccessTokenClaims;
+  }
+}

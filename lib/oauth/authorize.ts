@@ -1,0 +1,104 @@
+/**
+ * The authorization endpoint (OAuth 2.1 §4.1.1, §3.1) and its resume path.
+ *
+ *   GET|POST /oauth/authorize          validate -> (signed in, consented) code | interaction -> /login or /consent
+ *   GET      /oauth/authorize/resume   interaction -> next page | consume and respond (code or access_denied)
+ *
+ * Errors are rendered here, not by the pipeline: an HTML page while the client or redirect URI is
+ * unknown (RFC 6749 §4.1.2.1), otherwise a response to the client's redirect URI.
+ */
+import { z } from "zod";
+import type { RouteContext, RouteHandler } from "../http/types";
+import { randomToken } from "../security/secrets";
+import { requestCookies, serializeCookie } from "../sessions/browser-session";
+import { readAuthorizationParams, responseTargetOf, validateAuthorizationRequest } from "./authorization-request";
+import { authorizationErrorPage, authorizationErrorResponse, authorizationResponse, pageLocale } from "./authorization-response";
+import { OAuthError } from "./errors";
+import { INTERACTION_COOKIE, isBrowserBinding } from "./interactions";
+import { readQuery } from "./params";
+
+/**
+ * Requests from Next's client router or from a server action's redirect prefetch (`RSC: 1`) would
+ * otherwise run this endpoint's side effects (consuming an interaction, even fetching the
+ * client's redirect URI server-side). They get an inert answer; Next then navigates the browser
+ * to the URL for real (a non-RSC response makes it fall back to a full page load).
+ */
+function isNextRouterFetch(request: Request): boolean {
+  return request.headers.get("rsc") === "1" || request.headers.has("next-router-prefetch");
+}
+
+function inertResponse(): Response {
+  return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+}
+
+export const authorizeHandler: RouteHandler = async (request, { container, requestId }) => {
+  if (isNextRouterFetch(request)) return inertResponse();
+  const { config } = container;
+  const locale = pageLocale(request, config.defaultLocale);
+
+  const read = await readAuthorizationParams(request);
+  const result = await validateAuthorizationRequest(read, container);
+  if (result.kind === "error_page") return authorizationErrorPage(result.error, { kind: "invalid_request", locale, requestId });
+  if (result.kind === "error_redirect") return authorizationErrorResponse(result.target, result.error, config.issuer, locale);
+
+  const { client, request: authorization } = result;
+  const session = await container.sessions.fromRequest(request);
+  const prompt = await container.interactions.nextPrompt(client, authorization, session);
+  if (prompt === "none") {
+    // Signed in and consented before: answer at once (OAuth 2.1 §4.1.2).
+    const code = await container.interactions.issueCode(client, authorization, session!);
+    return authorizationResponse(responseTargetOf(authorization), { code }, config.issuer, locale);
+  }
+
+  // Bind the interaction to this browser; an existing binding cookie is reused so parallel tabs work.
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  let binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
+  if (!isBrowserBinding(binding)) {
+    binding = randomToken(32);
+    headers["set-cookie"] = serializeCookie(INTERACTION_COOKIE, binding, {
+      httpOnly: true,
+      sameSite: "lax",
+      path: "/",
+      secure: config.issuer.startsWith("https:"),
+    });
+  }
+  const started = await container.interactions.start(client, authorization, session, binding, prompt);
+  return new Response(null, { status: 303, headers: { ...headers, location: started.location } });
+};
+
+const resumeQuerySchema = z.object({ interaction: z.string().max(128) });
+
+/** GET /oauth/authorize/resume?interaction=<id>: where the login and consent pages send the browser next. */
+export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) => {
+  if (isNextRouterFetch(request)) return inertResponse();
+  const { container, requestId } = ctx;
+  const { config } = container;
+  const locale = pageLocale(request, config.defaultLocale);
+  const expired = (description: string) =>
+    authorizationErrorPage(new OAuthError("invalid_request", description), { kind: "expired", locale, requestId });
+
+  let query: Map<string, string>;
+  try {
+    query = readQuery(request);
+  } catch {
+    return expired("the interaction parameter is malformed");
+  }
+  const parsed = resumeQuerySchema.safeParse(Object.fromEntries(query));
+  if (!parsed.success) return expired("the interaction parameter is missing or malformed");
+
+  const binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
+  const session = await container.sessions.fromRequest(request);
+  const step = await container.interactions.resume(parsed.data.interaction, binding, session);
+  switch (step.kind) {
+    case "invalid":
+      return expired(`the authorization request is no longer valid (${step.reason.replace("_", " ")})`);
+    case "redirect":
+      return new Response(null, { status: 303, headers: { location: step.location, "cache-control": "no-store" } });
+    case "respond": {
+      const target = responseTargetOf(step.request);
+      return "code" in step.outcome
+        ? authorizationResponse(target, { code: step.outcome.code }, config.issuer, locale)
+        : authorizationErrorResponse(target, step.outcome.error, config.issuer, locale);
+    }
+  }
+};

@@ -1,0 +1,50 @@
+import type { PrismaClient } from "../generated/prisma/client";
+import type { Logger } from "../observability/logger";
+import type { Clock } from "../server/clock";
+
+const HOUR_MS = 3_600_000;
+/** Used codes are kept a day past their expiry, so a late replay still revokes what they issued. */
+const CODE_GRACE_MS = 24 * HOUR_MS;
+
+/**
+ * Deletes protocol records nobody can use any more: expired interactions, authorization codes,
+ * refresh tokens past their absolute expiry, access-token bookkeeping and revocation entries of
+ * expired tokens. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
+ */
+export class ExpiredRecordPurge {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly deps: { prisma: PrismaClient; clock: Clock; logger: Logger; tenantId: string }) {}
+
+  async runOnce(): Promise<Record<string, number>> {
+    const now = this.deps.clock.now();
+    const codeCutoff = new Date(now.getTime() - CODE_GRACE_MS);
+    const { prisma, tenantId } = this.deps;
+    const counts = {
+      interactions: (await prisma.interaction.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      accessTokens: (await prisma.accessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      refreshTokens: (await prisma.refreshToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      authorizationCodes: (await prisma.authorizationCode.deleteMany({ where: { tenantId, expiresAt: { lt: codeCutoff } } })).count,
+      revokedAccessTokens: (await prisma.revokedAccessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+    };
+    if (Object.values(counts).some((n) => n > 0)) this.deps.logger.info("deleted expired protocol records", counts);
+    return counts;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running = this.runOnce().catch((error: unknown) => this.deps.logger.warn("purging expired records failed", { error }));
+    };
+    tick();
+    this.timer = setInterval(tick, HOUR_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

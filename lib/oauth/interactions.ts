@@ -1,0 +1,343 @@
+/**
+ * The hand-off between the authorization endpoint and the login and consent pages.
+ *
+ * A valid authorization request that needs the user is stored as an `Interaction` row (so any
+ * instance can continue it) for 10 minutes, bound to the browser that sent it: the browser holds
+ * a random value in the `authly_interaction` cookie and the row holds its SHA-256. The pages call
+ * `get`, `submitLogin` and `submitConsent`; `GET /oauth/authorize/resume` calls `resume`, which
+ * either sends the user on to the next page or consumes the interaction (single use) and
+ * produces the authorization response.
+ */
+import { Prisma } from "../generated/prisma/client";
+import type { Client, Interaction, PrismaClient, Session } from "../generated/prisma/client";
+import type { AuditLog } from "../audit/audit-log";
+import type { ClientService } from "../clients/client-service";
+import { GrantService } from "../consent/grant-service";
+import type { UserService } from "../identity/user-service";
+import { MAX_PASSWORD_LENGTH } from "../identity/user-service";
+import type { Logger } from "../observability/logger";
+import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
+import type { Clock } from "../server/clock";
+import type { BrowserSessionService } from "../sessions/browser-session";
+import { PASSWORD_AMR } from "../sessions/browser-session";
+import { issueAuthorizationCode } from "./authorization-code";
+import type { AuthorizationRequest } from "./authorization-request";
+import { OAuthError } from "./errors";
+
+export const INTERACTION_COOKIE = "authly_interaction";
+/** How long a pending authorization request waits for the user. */
+export const INTERACTION_LIFETIME_SECONDS = 10 * 60;
+
+export const LOGIN_PATH = "/login";
+export const CONSENT_PATH = "/consent";
+export const RESUME_PATH = "/oauth/authorize/resume";
+
+/** What the browser binding cookie must look like (randomToken(32)). */
+export function isBrowserBinding(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+/** Interaction ids: randomToken(32). */
+export function isInteractionId(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+export type InteractionPrompt = "login" | "consent";
+
+interface StoredParams {
+  request: AuthorizationRequest;
+  /** hashSecret(browser binding cookie) */
+  binding: string;
+}
+
+interface StoredResult {
+  consent: "allow" | "deny";
+  /** The user who decided. */
+  userId: string;
+  grantId?: string;
+}
+
+/** What the login and consent pages show. */
+export interface InteractionView {
+  id: string;
+  prompt: InteractionPrompt;
+  client: { name: string; clientUri: string | null; logoUri: string | null; policyUri: string | null; tosUri: string | null };
+  /** Requested scopes, with the description stored for custom scopes. */
+  scopes: { name: string; description: string | null }[];
+  /** The signed-in user's email, once known (consent). */
+  userEmail?: string;
+  loginHint?: string;
+  uiLocales?: string;
+}
+
+export type LoginOutcome =
+  | { status: "signed_in"; session: Session; redirectTo: string }
+  | { status: "invalid_credentials" }
+  | { status: "invalid_interaction" };
+
+export type ConsentOutcome = { status: "ok"; redirectTo: string } | { status: "invalid_interaction" } | { status: "login_required"; redirectTo: string };
+
+export type ResumeStep =
+  /** Continue at a page (relative URL). */
+  | { kind: "redirect"; location: string }
+  /** Consumed: send this authorization response to the client. */
+  | { kind: "respond"; client: Client; request: AuthorizationRequest; outcome: { code: string } | { error: OAuthError } }
+  /** Unknown, expired, used, or started in another browser: show an error page, never redirect. */
+  | { kind: "invalid"; reason: "not_found" | "expired" | "consumed" | "other_browser" | "client_disabled" };
+
+export interface RequestMeta {
+  ipAddress?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+export class InteractionService {
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      tenantId: string;
+      clients: ClientService;
+      users: UserService;
+      sessions: BrowserSessionService;
+      grants: GrantService;
+      audit: AuditLog;
+      logger: Logger;
+    },
+  ) {}
+
+  /**
+   * What a valid request still needs from the user: nothing, a login, or consent. Consent is
+   * skipped for clients with requireConsent=false and when an active grant already covers every
+   * requested scope. (prompt, max_age and friends are left to the OpenID Connect layer.)
+   */
+  async nextPrompt(client: Client, request: AuthorizationRequest, session: Session | null): Promise<InteractionPrompt | "none"> {
+    if (!session) return "login";
+    return (await this.needsConsent(client, session.userId, request.scopes)) ? "consent" : "none";
+  }
+
+  /** Issues the code for a request that needs nothing more from the user. */
+  async issueCode(client: Client, request: AuthorizationRequest, session: Session): Promise<string> {
+    const grant = await this.deps.grants.findActive(session.userId, client.id);
+    const issued = await issueAuthorizationCode(
+      { prisma: this.deps.prisma, clock: this.deps.clock, tenantId: this.deps.tenantId },
+      { client, session, request, grantId: grant?.id ?? null },
+    );
+    return issued.code;
+  }
+
+  /**
+   * Stores the request for the login or consent page and returns where to send the browser.
+   * `browserBinding` is the raw `authly_interaction` cookie value.
+   */
+  async start(
+    client: Client,
+    request: AuthorizationRequest,
+    session: Session | null,
+    browserBinding: string,
+    prompt: InteractionPrompt,
+  ): Promise<{ id: string; location: string }> {
+    // Same size as a code: 256 bits, unguessable (RFC 6749 §10.10).
+    const id = randomToken(32);
+    const now = this.deps.clock.now();
+    const params: StoredParams = { request, binding: hashSecret(browserBinding) };
+    await this.deps.prisma.interaction.create({
+      data: {
+        id,
+        tenantId: this.deps.tenantId,
+        clientId: client.id,
+        prompt,
+        params: params as unknown as Prisma.InputJsonValue,
+        sessionId: session?.id ?? null,
+        userId: session?.userId ?? null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + INTERACTION_LIFETIME_SECONDS * 1000),
+      },
+    });
+    return { id, location: pageUrl(prompt, id) };
+  }
+
+  /** The interaction for the login/consent page, or null when it is unknown, expired, used or not this browser's. */
+  async get(id: string, browserBinding: string | undefined): Promise<InteractionView | null> {
+    const loaded = await this.load(id, browserBinding);
+    if (!("interaction" in loaded)) return null;
+    const { interaction, params } = loaded;
+    const client = await this.deps.clients.findActive(params.request.clientId);
+    if (!client || client.id !== interaction.clientId) return null;
+    const scopeRows = params.request.scopes.length
+      ? await this.deps.prisma.scope.findMany({ where: { tenantId: this.deps.tenantId, name: { in: params.request.scopes } }, select: { name: true, description: true } })
+      : [];
+    const descriptions = new Map(scopeRows.map((s) => [s.name, s.description]));
+    const user = interaction.userId ? await this.deps.users.findById(interaction.userId) : null;
+    return {
+      id: interaction.id,
+      prompt: interaction.prompt === "consent" && user ? "consent" : "login",
+      client: { name: client.name, clientUri: client.clientUri, logoUri: client.logoUri, policyUri: client.policyUri, tosUri: client.tosUri },
+      scopes: params.request.scopes.map((name) => ({ name, description: descriptions.get(name) ?? null })),
+      ...(user && { userEmail: user.email }),
+      ...(params.request.loginHint !== undefined && { loginHint: params.request.loginHint }),
+      ...(params.request.uiLocales !== undefined && { uiLocales: params.request.uiLocales }),
+    };
+  }
+
+  /**
+   * Checks the credentials for a pending interaction. On success a new browser session is
+   * started (the caller sets its cookie) and the interaction continues at the resume URL.
+   * A failure never says whether the email or the password was wrong.
+   */
+  async submitLogin(id: string, browserBinding: string | undefined, email: string, password: string, meta: RequestMeta = {}): Promise<LoginOutcome> {
+    const loaded = await this.load(id, browserBinding);
+    if (!("interaction" in loaded)) return { status: "invalid_interaction" };
+    if (typeof email !== "string" || typeof password !== "string" || email.length > 320 || password.length > MAX_PASSWORD_LENGTH || !email || !password) {
+      return { status: "invalid_credentials" };
+    }
+    const { user } = await this.deps.users.verifyPassword(email, password);
+    if (!user) {
+      await this.deps.audit.record({
+        type: "user.login",
+        actorType: "user",
+        outcome: "failure",
+        ipAddress: meta.ipAddress,
+        userAgent: meta.userAgent,
+        requestId: meta.requestId,
+        details: { reason: "invalid_credentials" },
+      });
+      return { status: "invalid_credentials" };
+    }
+    const session = await this.deps.sessions.start({ userId: user.id, amr: PASSWORD_AMR, ipAddress: meta.ipAddress, userAgent: meta.userAgent });
+    const now = this.deps.clock.now();
+    // A consent decision made by someone else in this browser does not carry over.
+    await this.deps.prisma.interaction.updateMany({
+      where: { id, consumedAt: null },
+      data: { userId: user.id, sessionId: session.id, ...(loaded.interaction.userId !== user.id && { result: Prisma.DbNull }) },
+    });
+    await this.deps.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
+    await this.deps.audit.record({
+      type: "user.login",
+      actorType: "user",
+      actorId: user.id,
+      targetType: "session",
+      targetId: session.id,
+      ipAddress: meta.ipAddress,
+      userAgent: meta.userAgent,
+      requestId: meta.requestId,
+      details: { amr: session.amr },
+    });
+    return { status: "signed_in", session, redirectTo: resumeUrl(id) };
+  }
+
+  /**
+   * Records the user's consent decision. "allow" creates or extends the Grant and appends a
+   * ConsentRecord; "deny" appends a ConsentRecord. Both continue at the resume URL, which sends
+   * the code or `access_denied` (RFC 6749 §4.1.2.1) to the client.
+   */
+  async submitConsent(id: string, browserBinding: string | undefined, decision: "allow" | "deny"): Promise<ConsentOutcome> {
+    const loaded = await this.load(id, browserBinding);
+    if (!("interaction" in loaded)) return { status: "invalid_interaction" };
+    const { interaction, params } = loaded;
+    const userId = interaction.userId;
+    if (!userId) return { status: "login_required", redirectTo: pageUrl("login", id) };
+    let result: StoredResult;
+    if (decision === "allow") {
+      const grant = await this.deps.grants.allow(userId, interaction.clientId, params.request.scopes);
+      result = { consent: "allow", userId, grantId: grant.id };
+    } else {
+      await this.deps.grants.recordDenial(userId, interaction.clientId, params.request.scopes);
+      result = { consent: "deny", userId };
+    }
+    await this.deps.prisma.interaction.updateMany({ where: { id, consumedAt: null }, data: { result: result as unknown as Prisma.InputJsonValue } });
+    await this.deps.audit.record({
+      type: decision === "allow" ? "consent.granted" : "consent.denied",
+      actorType: "user",
+      actorId: userId,
+      targetType: "client",
+      targetId: params.request.clientId,
+      details: { scopes: params.request.scopes },
+    });
+    return { status: "ok", redirectTo: resumeUrl(id) };
+  }
+
+  /**
+   * Continues an interaction (GET /oauth/authorize/resume): checks what is still needed with the
+   * browser's current session and either sends the user to login or consent, or consumes the
+   * interaction (exactly once) and returns the authorization response to send.
+   */
+  async resume(id: string, browserBinding: string | undefined, session: Session | null): Promise<ResumeStep> {
+    const loaded = await this.load(id, browserBinding);
+    if (!("interaction" in loaded)) return { kind: "invalid", reason: loaded.reason };
+    const { interaction, params } = loaded;
+    const request = params.request;
+    const client = await this.deps.clients.findActive(request.clientId);
+    if (!client || client.id !== interaction.clientId) return { kind: "invalid", reason: "client_disabled" };
+
+    if (!session) {
+      await this.setPrompt(id, "login");
+      return { kind: "redirect", location: pageUrl("login", id) };
+    }
+    let result = interaction.result as StoredResult | null;
+    if (interaction.userId !== session.userId || interaction.sessionId !== session.id) {
+      // The browser's session changed since (signed in elsewhere, or as someone else): continue with it.
+      const sameUser = interaction.userId === session.userId;
+      if (!sameUser) result = null;
+      await this.deps.prisma.interaction.updateMany({
+        where: { id, consumedAt: null },
+        data: { userId: session.userId, sessionId: session.id, ...(!sameUser && { result: Prisma.DbNull }) },
+      });
+    }
+    if (result && result.userId !== session.userId) result = null;
+
+    if (result?.consent !== "deny" && result?.consent !== "allow" && (await this.needsConsent(client, session.userId, request.scopes))) {
+      await this.setPrompt(id, "consent");
+      return { kind: "redirect", location: pageUrl("consent", id) };
+    }
+
+    // Single use: only the request that flips consumedAt from null gets to answer.
+    const consumed = await this.deps.prisma.interaction.updateMany({
+      where: { id, tenantId: this.deps.tenantId, consumedAt: null, expiresAt: { gt: this.deps.clock.now() } },
+      data: { consumedAt: this.deps.clock.now() },
+    });
+    if (consumed.count !== 1) return { kind: "invalid", reason: "consumed" };
+
+    if (result?.consent === "deny") {
+      // RFC 6749 §4.1.2.1: "access_denied: The resource owner or authorization server denied the request."
+      return { kind: "respond", client, request, outcome: { error: new OAuthError("access_denied", "the user denied the request") } };
+    }
+    const code = await this.issueCode(client, request, session);
+    return { kind: "respond", client, request, outcome: { code } };
+  }
+
+  private async needsConsent(client: Client, userId: string, scopes: readonly string[]): Promise<boolean> {
+    // First-party clients registered with requireConsent=false never ask.
+    if (!client.requireConsent) return false;
+    return !GrantService.covers(await this.deps.grants.findActive(userId, client.id), scopes);
+  }
+
+  private async setPrompt(id: string, prompt: InteractionPrompt): Promise<void> {
+    await this.deps.prisma.interaction.updateMany({ where: { id, consumedAt: null }, data: { prompt } });
+  }
+
+  private async load(
+    id: string,
+    browserBinding: string | undefined,
+  ): Promise<{ interaction: Interaction; params: StoredParams } | { reason: "not_found" | "expired" | "consumed" | "other_browser" }> {
+    if (!isInteractionId(id)) return { reason: "not_found" };
+    const interaction = await this.deps.prisma.interaction.findFirst({ where: { id, tenantId: this.deps.tenantId } });
+    if (!interaction) return { reason: "not_found" };
+    const params = interaction.params as unknown as StoredParams;
+    // The browser that started the request must be the one finishing it (login CSRF, RFC 9700 §4.7).
+    if (!isBrowserBinding(browserBinding) || !timingSafeEqualStrings(hashSecret(browserBinding), params.binding)) {
+      return { reason: "other_browser" };
+    }
+    if (interaction.consumedAt) return { reason: "consumed" };
+    if (interaction.expiresAt.getTime() <= this.deps.clock.nowMs()) return { reason: "expired" };
+    return { interaction, params };
+  }
+}
+
+export function pageUrl(prompt: InteractionPrompt, id: string): string {
+  return `${prompt === "login" ? LOGIN_PATH : CONSENT_PATH}?interaction=${encodeURIComponent(id)}`;
+}
+
+export function resumeUrl(id: string): string {
+  return `${RESUME_PATH}?interaction=${encodeURIComponent(id)}`;
+}

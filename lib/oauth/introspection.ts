@@ -1,0 +1,89 @@
+import { z } from "zod";
+import type { Client } from "../generated/prisma/client";
+import type { RouteHandler } from "../http/types";
+import type { Container } from "../server/container";
+import { hashSecret } from "../security/secrets";
+import type { AccessTokenClaims } from "./access-token";
+import { OAuthError, oauthJson } from "./errors";
+import { readFormBody } from "./params";
+
+const introspectionParams = z.object({
+  token: z.string({ error: "token is required" }).min(1, { error: "token is required" }).max(8192, { error: "token is too long" }),
+  token_type_hint: z.string().max(64).optional(),
+});
+
+const inactive = () => oauthJson({ active: false });
+
+/**
+ * May `caller` learn about a token issued to `owner` for `audience`? The owner may, and so may a
+ * resource server the token is meant for (its client_id or one of its resources is in `aud`).
+ * Everything else is answered `active: false` (RFC 7662 §4: do not reveal tokens to other parties).
+ */
+function mayIntrospect(caller: Client, ownerClientId: string, audience: string | string[] | undefined): boolean {
+  if (caller.clientId === ownerClientId) return true;
+  const aud = typeof audience === "string" ? [audience] : (audience ?? []);
+  return aud.includes(caller.clientId) || caller.resources.some((r) => aud.includes(r));
+}
+
+async function introspectAccessToken(container: Container, caller: Client, token: string): Promise<Response | null> {
+  if (token.split(".").length !== 3) return null;
+  const claims: AccessTokenClaims | null = await container.accessTokens.verify(token);
+  if (!claims) return null;
+  if (!mayIntrospect(caller, claims.client_id, claims.aud)) return inactive();
+  // RFC 7662 §2.2 members.
+  return oauthJson({
+    active: true,
+    scope: claims.scope,
+    client_id: claims.client_id,
+    token_type: "Bearer",
+    exp: claims.exp,
+    iat: claims.iat,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: claims.jti,
+    ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
+    ...(claims.acr !== undefined ? { acr: claims.acr } : {}),
+  });
+}
+
+async function introspectRefreshToken(container: Container, caller: Client, token: string): Promise<Response | null> {
+  if (token.includes(".") || token.length > 512) return null;
+  const row = await container.prisma.refreshToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { client: { select: { clientId: true } } } });
+  if (!row) return null;
+  const now = container.clock.nowMs();
+  const live =
+    !row.revokedAt && !row.rotatedAt && row.expiresAt.getTime() > now && (!row.idleExpiresAt || row.idleExpiresAt.getTime() > now);
+  // Refresh tokens are for their client only.
+  if (!live || row.clientId !== caller.id) return inactive();
+  return oauthJson({
+    active: true,
+    scope: row.scopes.join(" ") || undefined,
+    client_id: row.client.clientId,
+    token_type: "refresh_token",
+    exp: Math.floor((row.idleExpiresAt && row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt).getTime() / 1000),
+    iat: Math.floor(row.createdAt.getTime() / 1000),
+    sub: row.userId ?? undefined,
+    iss: container.config.issuer,
+  });
+}
+
+/**
+ * RFC 7662 token introspection, client-authenticated. Expired, revoked, forged or foreign tokens
+ * are `{"active": false}`. The access-token path reads no database: keys and the client come from
+ * memory, revocation from the jti list in the cache.
+ */
+export const introspectionHandler: RouteHandler = async (request, { container }) => {
+  const params = await readFormBody(request);
+  const { client } = await container.clientAuth.authenticate(request, params, "introspect", `${container.config.issuer}/oauth/introspect`);
+  const parsed = introspectionParams.safeParse(Object.fromEntries(params));
+  if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
+  const { token, token_type_hint: hint } = parsed.data;
+  // RFC 7662 §2.1: the hint only orders the search; unknown hints are ignored.
+  const order = hint === "refresh_token" ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
+  for (const attempt of order) {
+    const response = await attempt(container, client, token);
+    if (response) return response;
+  }
+  return inactive();
+};

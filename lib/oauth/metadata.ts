@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { staticDocumentHandler, type StaticDocument, type StaticDocumentSource } from "../http/static-document";
+import type { RouteHandler } from "../http/types";
+import type { ScopeService } from "../scopes/scope-service";
+import type { Clock } from "../server/clock";
+import { assertionSigningAlgorithms } from "./client-auth";
+
+/** Client authentication methods at the token, revocation and introspection endpoints. */
+export const tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
+/** Introspection and revocation need a client that can authenticate. */
+const protectedEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
+
+export const endpointPaths = {
+  authorization: "/oauth/authorize",
+  token: "/oauth/token",
+  revocation: "/oauth/revoke",
+  introspection: "/oauth/introspect",
+  jwks: "/oauth/jwks",
+} as const;
+
+/** RFC 8414 §2 authorization server metadata: exactly what this server implements. */
+export function authorizationServerMetadata(issuer: string, scopes: readonly string[]): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: issuer + endpointPaths.authorization,
+    token_endpoint: issuer + endpointPaths.token,
+    jwks_uri: issuer + endpointPaths.jwks,
+    scopes_supported: scopes,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query", "form_post"],
+    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
+    revocation_endpoint: issuer + endpointPaths.revocation,
+    revocation_endpoint_auth_methods_supported: protectedEndpointAuthMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
+    introspection_endpoint: issuer + endpointPaths.introspection,
+    introspection_endpoint_auth_methods_supported: protectedEndpointAuthMethods,
+    introspection_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
+    code_challenge_methods_supported: ["S256"], // RFC 7636; plain is refused (OAuth 2.1 §4.1.1)
+    authorization_response_iss_parameter_supported: true, // RFC 9207 §3
+    // RFC 9068 access tokens are signed with RS256.
+    access_token_signing_alg_values_supported: ["RS256"],
+  };
+}
+
+const REFRESH_MS = 60_000;
+
+/**
+ * Discovery documents are precomputed strings: the scope list comes from the database once a
+ * minute (or immediately after a change announced on `scopes:changed`), never per request.
+ */
+export class DiscoveryDocuments {
+  private current_: (StaticDocument & { builtAt: number }) | undefined;
+  private building: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: {
+      issuer: string;
+      scopes: ScopeService;
+      clock: Clock;
+      /** Extra documents (e.g. OpenID Connect Discovery) are built from the same inputs. */
+      build?: (issuer: string, scopes: readonly string[]) => Record<string, unknown>;
+    },
+  ) {}
+
+  invalidate(): void {
+    this.current_ = undefined;
+  }
+
+  /** The document without waiting, once built (a stale copy also schedules a rebuild). */
+  current(): StaticDocument | undefined {
+    if (this.current_ && this.deps.clock.nowMs() - this.current_.builtAt > REFRESH_MS) void this.rebuild().catch(() => undefined);
+    return this.current_;
+  }
+
+  async get(): Promise<StaticDocument> {
+    const now = this.deps.clock.nowMs();
+    if (!this.current_) await this.rebuild();
+    else if (now - this.current_.builtAt > REFRESH_MS) void this.rebuild().catch(() => undefined); // serve the old copy meanwhile
+    return this.current_!;
+  }
+
+  private rebuild(): Promise<void> {
+    this.building ??= (async () => {
+      try {
+        const scopes = (await this.deps.scopes.list()).filter((s) => s.enabled).map((s) => s.name);
+        const doc = (this.deps.build ?? authorizationServerMetadata)(this.deps.issuer, scopes);
+        const body = JSON.stringify(doc);
+        this.current_ = {
+          body,
+          etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`,
+          headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300", "access-control-allow-origin": "*" },
+          builtAt: this.deps.clock.nowMs(),
+        };
+      } finally {
+        this.building = undefined;
+      }
+    })();
+    return this.building;
+  }
+}
+
+export const authorizationServerMetadataDocument: StaticDocumentSource = (container) =>
+  container.discovery.oauth.current() ?? container.discovery.oauth.get();
+export const authorizationServerMetadataHandler: RouteHandler = staticDocumentHandler(authorizationServerMetadataDocument);

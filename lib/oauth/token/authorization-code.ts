@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { hashSecret } from "../../security/secrets";
+import { resolveAudience } from "../access-token";
+import { OAuthError } from "../errors";
+import { isValidCodeVerifier, verifyPkce } from "../pkce";
+import type { GrantHandler } from "./types";
+import { issueUserTokens, mayIssueRefreshToken } from "./user-tokens";
+
+/** Parameters of the authorization_code grant (OAuth 2.1 §4.1.3). */
+const codeParams = z.object({
+  code: z.string({ error: "code is required" }).min(1).max(512),
+  code_verifier: z.string({ error: "code_verifier is required (PKCE, RFC 7636 §4.5)" }),
+  redirect_uri: z.string().max(2048).optional(),
+  resource: z.string().optional(),
+});
+
+/** OAuth 2.1 §4.1.3: redeem an authorization code, once, for the client and PKCE verifier it was bound to. */
+export const authorizationCodeGrant: GrantHandler = async ({ container, client, params, requestId, clientIp }) => {
+  const parsed = codeParams.safeParse(Object.fromEntries(params));
+  if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
+  const p = parsed.data;
+  // RFC 7636 §4.1: 43-128 unreserved characters.
+  if (!isValidCodeVerifier(p.code_verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
+
+  const { prisma, clock, audit, tokenRevoker } = container;
+  const code = await prisma.authorizationCode.findUnique({ where: { codeHash: hashSecret(p.code) } });
+  // RFC 6749 §4.1.3: the code must have been issued to this authenticated client.
+  if (!code || code.clientId !== client.id || code.tenantId !== client.tenantId) {
+    throw new OAuthError("invalid_grant", "the authorization code is invalid");
+  }
+  const now = clock.now();
+
+  // Single use (OAuth 2.1 §4.1.3): the first redemption wins atomically; any later one is a replay.
+  const consumed = await prisma.authorizationCode.updateMany({ where: { id: code.id, consumedAt: null }, data: { consumedAt: now } });
+  if (consumed.count !== 1) {
+    // RFC 6749 §4.1.2: on a second use, revoke every token issued from this code.
+    await tokenRevoker.revokeIssuedFromCode(code.id, "code_replay");
+    await audit.record({
+      type: "token.code_replay",
+      actorType: "client",
+      actorId: client.clientId,
+      targetType: "authorization_code",
+      targetId: code.id,
+      outcome: "failure",
+      ipAddress: clientIp,
+      requestId,
+    });
+    throw new OAuthError("invalid_grant", "the authorization code has already been used");
+  }
+  if (code.expiresAt.getTime() <= now.getTime()) throw new OAuthError("invalid_grant", "the authorization code has expired");
+  // OAuth 2.1 §4.1.3: redirect_uri must be identical to the one in the authorization request, if it was sent there.
+  if ((code.redirectUri === "" && p.redirect_uri !== undefined) || (code.redirectUri !== "" && p.redirect_uri !== code.redirectUri)) {
+    throw new OAuthError("invalid_grant", "redirect_uri does not match the authorization request");
+  }
+  // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) must equal the stored code_challenge.
+  if (code.codeChallengeMethod !== "S256" || !verifyPkce(p.code_verifier, code.codeChallenge)) {
+    throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
+  }
+  const user = await prisma.user.findUnique({ where: { id: code.userId }, select: { status: true } });
+  if (!user || user.status !== "active") throw new OAuthError("invalid_grant", "the user is no longer active");
+
+  // RFC 8707 §2.2: a resource at the token endpoint must be one the authorization request named.
+  const audience = resolveAudience(p.resource, code.resources.length > 0 ? code.resources : client.resources, container.config.issuer);
+  if (p.resource !== undefined && code.resources.length > 0 && !audience.every((a) => code.resources.includes(a))) {
+    throw new OAuthError("invalid_target", "the resource was not part of the authorization request");
+  }
+
+  return issueUserTokens(container, {
+    client,
+    userId: code.userId,
+    scopes: code.scopes,
+    accessScopes: code.scopes,
+    resources: code.resources,
+    audience,
+    sessionId: code.sessionId,
+    authTime: code.authTime,
+    acr: code.acr,
+    amr: code.amr,
+    claims: code.claims,
+    authorizationCodeId: code.id,
+    refresh: mayIssueRefreshToken(client, code.scopes) ? "new" : null,
+  });
+};

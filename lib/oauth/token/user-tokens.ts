@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import type { Client } from "../../generated/prisma/client";
+import { Prisma } from "../../generated/prisma/client";
+import { hashSecret, randomToken } from "../../security/secrets";
+import type { Container } from "../../server/container";
+import type { TokenResponse } from "./types";
+
+export interface UserGrant {
+  client: Client;
+  userId: string;
+  /** Scopes the refresh token (and by default the access token) carry. */
+  scopes: string[];
+  /** Scopes of this access token: a subset of `scopes` when the request narrowed them (RFC 6749 §6). */
+  accessScopes: string[];
+  resources: string[];
+  audience: string[];
+  sessionId: string | null;
+  authTime: Date | null;
+  acr: string | null;
+  amr: string[];
+  claims: Prisma.JsonValue | null;
+  authorizationCodeId: string | null;
+  /** Continue this refresh token family (rotation) or start a new one; null: no refresh token. */
+  refresh: { familyId: string; expiresAt: Date; rotatedFromId: string } | "new" | null;
+}
+
+/**
+ * Issues the access token (RFC 9068) and, when asked, the next refresh token of a user grant,
+ * recording the access token's jti so code replay, reuse detection and revocation can revoke it.
+ */
+export async function issueUserTokens(container: Container, grant: UserGrant): Promise<TokenResponse> {
+  const { prisma, clock, accessTokens } = container;
+  const now = clock.now();
+  const access = await accessTokens.issue({
+    client: grant.client,
+    subject: grant.userId,
+    scopes: grant.accessScopes,
+    audience: grant.audience,
+    ttlSeconds: grant.client.accessTokenTtl,
+    authTime: grant.authTime,
+    acr: grant.acr,
+    amr: grant.amr,
+    sid: grant.sessionId,
+  });
+
+  let refreshToken: string | undefined;
+  let refreshTokenId: string | null = null;
+  let familyId: string | null = null;
+  await prisma.$transaction(async (tx) => {
+    if (grant.refresh) {
+      refreshToken = randomToken(32);
+      familyId = grant.refresh === "new" ? randomUUID() : grant.refresh.familyId;
+      const expiresAt =
+        grant.refresh === "new" ? new Date(now.getTime() + grant.client.refreshTokenTtl * 1000) : grant.refresh.expiresAt;
+      // Idle expiry renews with each rotation but never passes the family's absolute expiry.
+      const idle = new Date(Math.min(now.getTime() + grant.client.refreshTokenIdleTtl * 1000, expiresAt.getTime()));
+      const row = await tx.refreshToken.create({
+        data: {
+          tenantId: grant.client.tenantId,
+          tokenHash: hashSecret(refreshToken), // stored hashed, never the token
+          familyId,
+          clientId: grant.client.id,
+          userId: grant.userId,
+          sessionId: grant.sessionId,
+          authorizationCodeId: grant.authorizationCodeId,
+          scopes: grant.scopes,
+          resources: grant.resources,
+          claims: grant.claims === null ? Prisma.DbNull : (grant.claims as Prisma.InputJsonValue),
+          authTime: grant.authTime,
+          acr: grant.acr,
+          amr: grant.amr,
+          createdAt: now,
+          expiresAt,
+          idleExpiresAt: idle,
+        },
+      });
+      refreshTokenId = row.id;
+      if (grant.refresh !== "new") {
+        await tx.refreshToken.update({ where: { id: grant.refresh.rotatedFromId }, data: { replacedById: row.id } });
+      }
+    }
+    await tx.accessToken.create({
+      data: {
+        jti: access.jti,
+        tenantId: grant.client.tenantId,
+        clientId: grant.client.id,
+        userId: grant.userId,
+        sessionId: grant.sessionId,
+        authorizationCodeId: grant.authorizationCodeId,
+        refreshTokenId,
+        familyId,
+        scopes: grant.accessScopes,
+        createdAt: now,
+        expiresAt: access.expiresAt,
+      },
+    });
+  });
+
+  const body: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: access.expiresIn };
+  // RFC 6749 §5.1: scope is returned (we always return it, even when identical to the request).
+  if (grant.accessScopes.length > 0) body.scope = grant.accessScopes.join(" ");
+  if (refreshToken) body.refresh_token = refreshToken;
+  return body;
+}
+
+/** OIDC Core §11: for OpenID requests a refresh token needs offline_access; plain OAuth grants get one when the client may refresh. */
+export function mayIssueRefreshToken(client: Client, scopes: readonly string[]): boolean {
+  if (!client.grantTypes.includes("refresh_token")) return false;
+  return scopes.includes("openid") ? scopes.includes("offline_access") : true;
+}

@@ -1,0 +1,53 @@
+import type { Cache } from "../cache/cache";
+import { RateLimiter } from "../cache/rate-limiter";
+import type { Logger } from "../observability/logger";
+import { OAuthError } from "../oauth/errors";
+
+export type LimitedEndpoint = "authorize" | "token" | "introspect" | "revoke";
+
+/**
+ * Per-IP and per-client fixed-window limits for the protocol endpoints, counted in the shared
+ * cache (Redis when configured, so every instance sees the same counters). A limit of 0 is off.
+ * When the cache fails the request is let through (fail open) and the failure is logged: an
+ * outage of the limiter must not become an outage of the token endpoint.
+ */
+export class ProtocolRateLimits {
+  private readonly perIp: RateLimiter | undefined;
+  private readonly perClient: RateLimiter | undefined;
+
+  constructor(
+    cache: Cache,
+    private readonly logger: Logger,
+    options: { windowSeconds: number; perIp: number; perClient: number },
+  ) {
+    const windowMs = options.windowSeconds * 1000;
+    this.perIp = options.perIp > 0 ? new RateLimiter(cache, { limit: options.perIp, windowMs, name: "ip" }) : undefined;
+    this.perClient = options.perClient > 0 ? new RateLimiter(cache, { limit: options.perClient, windowMs, name: "client" }) : undefined;
+  }
+
+  /** Throws a 429 OAuthError with Retry-After (RFC 6585 §4) when the address is over its limit. */
+  async checkIp(endpoint: LimitedEndpoint, ip: string): Promise<void> {
+    if (this.perIp) await this.check(this.perIp, `${endpoint}:${ip}`);
+  }
+
+  /** Same, per client_id. */
+  async checkClient(endpoint: LimitedEndpoint, clientId: string): Promise<void> {
+    if (this.perClient) await this.check(this.perClient, `${endpoint}:${clientId}`);
+  }
+
+  private async check(limiter: RateLimiter, key: string): Promise<void> {
+    let decision;
+    try {
+      decision = await limiter.consume(key);
+    } catch (error) {
+      this.logger.warn("rate limiter unavailable; request allowed", { error });
+      return;
+    }
+    if (!decision.allowed) {
+      throw new OAuthError("temporarily_unavailable", "too many requests, retry later", {
+        status: 429,
+        headers: { "retry-after": String(decision.retryAfterSeconds) },
+      });
+    }
+  }
+}

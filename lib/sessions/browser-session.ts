@@ -1,0 +1,207 @@
+/**
+ * Browser sessions: a `Session` row per sign-in, referenced from the browser by the
+ * `authly_session` cookie. The cookie is sealed with iron-session (AES-256-CBC + HMAC-SHA-256
+ * under `container.cookieSecret`) and carries only the row id, so ending a session in the database
+ * ends it everywhere, on every instance.
+ *
+ * Used from both doors: the protocol handlers read the Cookie header of a plain `Request` and
+ * answer with a Set-Cookie header; Next server actions and pages pass `await cookies()` from
+ * next/headers, which fits the `CookieReader` / `CookieWriter` shapes below (this module does not
+ * import next/headers itself, so the fast door and the tests never load it).
+ */
+import { sealData, unsealData } from "iron-session";
+import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
+import type { Clock } from "../server/clock";
+
+export const SESSION_COOKIE = "authly_session";
+
+/**
+ * Absolute lifetime of a browser session: 12 hours after sign-in, then the user signs in again.
+ * Not extended by activity (no sliding expiry). Documented in docs/authorization.md.
+ */
+export const SESSION_LIFETIME_SECONDS = 12 * 60 * 60;
+
+/** Authentication method reference for a password sign-in (RFC 8176 §2: "pwd"). */
+export const PASSWORD_AMR = ["pwd"];
+
+export interface CookieOptions {
+  httpOnly: boolean;
+  sameSite: "lax";
+  path: string;
+  secure: boolean;
+  /** Seconds; omitted for a cookie that ends with the browser session. */
+  maxAge?: number;
+}
+
+/** What this module needs from a cookie store: Next's `cookies()` and `requestCookies()` both fit. */
+export interface CookieReader {
+  get(name: string): { value: string } | undefined;
+}
+
+export interface CookieWriter extends CookieReader {
+  set(name: string, value: string, options: CookieOptions): unknown;
+}
+
+/** Parses a Cookie header (RFC 6265 §5.4). The first occurrence of a name wins; bad encodings are skipped. */
+export function parseCookieHeader(header: string | null | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  if (!header) return cookies;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    const name = eq < 0 ? "" : part.slice(0, eq).trim();
+    if (name === "") continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (cookies.has(name)) continue;
+    try {
+      cookies.set(name, decodeURIComponent(value));
+    } catch {
+      // Not percent-decodable: not one of ours.
+    }
+  }
+  return cookies;
+}
+
+/** The request's cookies as a `CookieReader`. */
+export function requestCookies(request: Request): CookieReader {
+  const cookies = parseCookieHeader(request.headers.get("cookie"));
+  return {
+    get(name) {
+      const value = cookies.get(name);
+      return value === undefined ? undefined : { value };
+    },
+  };
+}
+
+/** A Set-Cookie header value (RFC 6265 §4.1). Values are percent-encoded, names must be tokens. */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`];
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
+  if (options.httpOnly) parts.push("HttpOnly");
+  if (options.secure) parts.push("Secure");
+  parts.push("SameSite=Lax");
+  return parts.join("; ");
+}
+
+export interface SessionStart {
+  userId: string;
+  /** Authentication methods used (RFC 8176); password sign-in: ["pwd"]. */
+  amr?: string[];
+  acr?: string | null;
+  ipAddress?: string;
+  userAgent?: string;
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export class BrowserSessionService {
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      tenantId: string;
+      /** iron-session password (>= 32 characters). */
+      cookieSecret: string;
+      /** Mark cookies Secure (when the issuer is https). */
+      secureCookies: boolean;
+    },
+  ) {}
+
+  /** Creates the session row for a fresh sign-in. Its id is random (the OIDC `sid`). */
+  async start(input: SessionStart): Promise<Session> {
+    const now = this.deps.clock.now();
+    return this.deps.prisma.session.create({
+      data: {
+        id: crypto.randomUUID(),
+        tenantId: this.deps.tenantId,
+        userId: input.userId,
+        authTime: now,
+        acr: input.acr ?? null,
+        amr: input.amr ?? PASSWORD_AMR,
+        ipAddress: input.ipAddress?.slice(0, 64),
+        userAgent: input.userAgent?.slice(0, 512),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000),
+      },
+    });
+  }
+
+  /** The session if it exists, has not ended or expired, and its user is still active; else null. */
+  async findValid(sessionId: string): Promise<Session | null> {
+    if (typeof sessionId !== "string" || sessionId.length === 0 || sessionId.length > 64) return null;
+    const row = await this.deps.prisma.session.findFirst({
+      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: this.deps.clock.now() } },
+      include: { user: { select: { status: true } } },
+    });
+    if (!row || row.user.status !== "active") return null;
+    const { user: _user, ...session } = row;
+    return session;
+  }
+
+  /** The valid session referenced by the browser's cookie, or null. */
+  async fromCookies(cookies: CookieReader): Promise<Session | null> {
+    const sealed = cookies.get(SESSION_COOKIE)?.value;
+    if (!sealed) return null;
+    const sessionId = await this.unseal(sealed);
+    return sessionId ? this.findValid(sessionId) : null;
+  }
+
+  /** Same, from a plain Request (the fast door). */
+  fromRequest(request: Request): Promise<Session | null> {
+    return this.fromCookies(requestCookies(request));
+  }
+
+  /** Cookie attributes: HttpOnly, SameSite=Lax, Path=/, Secure on https, lives as long as the session. */
+  cookieOptions(session: Pick<Session, "expiresAt">): CookieOptions {
+    const remaining = Math.floor((session.expiresAt.getTime() - this.deps.clock.nowMs()) / 1000);
+    return { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: Math.max(0, remaining) };
+  }
+
+  /** Sets the session cookie through a Next cookie store (server actions). */
+  async writeCookie(cookies: CookieWriter, session: Session): Promise<void> {
+    cookies.set(SESSION_COOKIE, await this.seal(session), this.cookieOptions(session));
+  }
+
+  /** The Set-Cookie header value for a plain Response (the fast door). */
+  async setCookieHeader(session: Session): Promise<string> {
+    return serializeCookie(SESSION_COOKIE, await this.seal(session), this.cookieOptions(session));
+  }
+
+  /** A Set-Cookie header value that removes the session cookie. */
+  clearCookieHeader(): string {
+    return serializeCookie(SESSION_COOKIE, "", { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: 0 });
+  }
+
+  /** Records that `clientRowId` (Client.id) received a code or tokens in this session (logout fan-out). */
+  async addClient(sessionId: string, clientRowId: string, db: Db = this.deps.prisma): Promise<void> {
+    await db.session.updateMany({
+      where: { id: sessionId, tenantId: this.deps.tenantId, NOT: { clientIds: { has: clientRowId } } },
+      data: { clientIds: { push: clientRowId } },
+    });
+  }
+
+  /** Ends a session (logout, admin action); it is invalid from then on. */
+  async end(sessionId: string, reason: string): Promise<boolean> {
+    const result = await this.deps.prisma.session.updateMany({
+      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null },
+      data: { endedAt: this.deps.clock.now(), endReason: reason.slice(0, 64) },
+    });
+    return result.count === 1;
+  }
+
+  private async seal(session: Pick<Session, "id">): Promise<string> {
+    // The seal itself also expires (iron-session ttl), so an old cookie is dead even without the row.
+    return sealData({ sid: session.id }, { password: this.deps.cookieSecret, ttl: SESSION_LIFETIME_SECONDS });
+  }
+
+  private async unseal(sealed: string): Promise<string | null> {
+    if (sealed.length > 4096) return null;
+    try {
+      const data = await unsealData<{ sid?: unknown }>(sealed, { password: this.deps.cookieSecret, ttl: SESSION_LIFETIME_SECONDS });
+      return typeof data.sid === "string" ? data.sid : null;
+    } catch {
+      return null;
+    }
+  }
+}
