@@ -323,10 +323,23 @@ describe(`token endpoint, introspection, revocation (${databaseKind})`, () => {
       expect(await introspect(at, web)).toEqual({ active: false });
     });
 
-    it("requires client authentication", async () => {
+    it("requires client authentication (public clients cannot introspect)", async () => {
       const res = await call(ctx.container, "/oauth/introspect", { form: { token: await cc() } });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: "invalid_client" });
+      const pub = await call(ctx.container, "/oauth/introspect", { form: { token: await cc(), client_id: spa.clientId } });
+      expect(pub.status).toBe(401);
+      expect(await pub.json()).toMatchObject({ error: "invalid_client" });
+    });
+
+    it("lets a public client revoke its own refresh token with client_id alone (RFC 7009 §2.1)", async () => {
+      const { verifier, challenge } = pkcePair();
+      const c = await storeAuthorizationCode(ctx.container, { clientRowId: spa.id, userId, challenge, redirectUri: REDIRECT, scopes: ["api"] });
+      const t = (await (await token({ grant_type: "authorization_code", code: c, code_verifier: verifier, redirect_uri: REDIRECT, client_id: spa.clientId })).json()) as Record<string, string>;
+      const res = await call(ctx.container, "/oauth/revoke", { form: { token: t.refresh_token!, client_id: spa.clientId } });
+      expect(res.status).toBe(200);
+      const again = await token({ grant_type: "refresh_token", refresh_token: t.refresh_token!, client_id: spa.clientId });
+      expect(await again.json()).toMatchObject({ error: "invalid_grant" });
     });
 
     it("revokes an access token by jti (active:false afterwards, also for a new process)", async () => {

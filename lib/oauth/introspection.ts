@@ -75,7 +75,9 @@ async function introspectRefreshToken(container: Container, caller: Client, toke
  */
 export const introspectionHandler: RouteHandler = async (request, { container }) => {
   const params = await readFormBody(request);
-  const { client } = await container.clientAuth.authenticate(request, params, "introspect", `${container.config.issuer}/oauth/introspect`);
+  const { client, method } = await container.clientAuth.authenticate(request, params, "introspect", `${container.config.issuer}/oauth/introspect`);
+  // RFC 7662 §2.1: the endpoint requires authorization; a public client cannot authenticate.
+  if (method === "none") throw new OAuthError("invalid_client", "introspection requires client authentication", { status: 401 });
   const parsed = introspectionParams.safeParse(Object.fromEntries(params));
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const { token, token_type_hint: hint } = parsed.data;

@@ -7,8 +7,8 @@ import { assertionSigningAlgorithms } from "./client-auth";
 
 /** Client authentication methods at the token, revocation and introspection endpoints. */
 export const tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
-/** Introspection and revocation need a client that can authenticate. */
-const protectedEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
+/** Introspection needs a client that can authenticate (RFC 7662 §2.1). */
+const introspectionAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt"] as const;
 
 export const endpointPaths = {
   authorization: "/oauth/authorize",
@@ -32,10 +32,11 @@ export function authorizationServerMetadata(issuer: string, scopes: readonly str
     token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
     token_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
     revocation_endpoint: issuer + endpointPaths.revocation,
-    revocation_endpoint_auth_methods_supported: protectedEndpointAuthMethods,
+    // RFC 7009 §2.1: public clients revoke their own tokens with client_id alone.
+    revocation_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
     revocation_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
     introspection_endpoint: issuer + endpointPaths.introspection,
-    introspection_endpoint_auth_methods_supported: protectedEndpointAuthMethods,
+    introspection_endpoint_auth_methods_supported: introspectionAuthMethods,
     introspection_endpoint_auth_signing_alg_values_supported: assertionSigningAlgorithms,
     code_challenge_methods_supported: ["S256"], // RFC 7636; plain is refused (OAuth 2.1 §4.1.1)
     authorization_response_iss_parameter_supported: true, // RFC 9207 §3
