@@ -88,6 +88,13 @@ describe(`token endpoint, introspection, revocation (${databaseKind})`, () => {
       expect(await other.json()).toMatchObject({ error: "invalid_target" });
     });
 
+    it("uses the client's own access token lifetime", async () => {
+      const { client, clientSecret } = await ctx.container.clients.create({ name: "Short", type: "confidential", grantTypes: ["client_credentials"], accessTokenTtl: 120 });
+      const res = await token({ grant_type: "client_credentials" }, { authorization: basic(client.clientId, clientSecret!) });
+      expect(await res.json()).toMatchObject({ expires_in: 120 });
+      await expect(ctx.container.clients.create({ name: "Bad", type: "confidential", grantTypes: ["authorization_code", "refresh_token"], redirectUris: [REDIRECT], refreshTokenTtl: 3600, refreshTokenIdleTtl: 7200 })).rejects.toThrow();
+    });
+
     it("refuses scopes the client may not request", async () => {
       const res = await token({ grant_type: "client_credentials", scope: "api admin" }, { authorization: basic(service.client.clientId, service.secret) });
       expect(res.status).toBe(400);

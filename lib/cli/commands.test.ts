@@ -33,6 +33,10 @@ describe("parseCommand", () => {
         "--resource", "https://api.example.com", "--resource", "urn:example:api", "--auth-method", "private_key_jwt", "--jwks", "keys.json",
       ]),
     ).toMatchObject({ resources: ["https://api.example.com", "urn:example:api"], jwksFile: "keys.json", authMethod: "private_key_jwt" });
+    expect(
+      parseCommand(["clients", "create", "--name", "W", "--type", "public", "--grant-types", "authorization_code", "--refresh-token-ttl", "86400", "--access-token-ttl", "300"]),
+    ).toMatchObject({ refreshTokenTtl: 86400, accessTokenTtl: 300 });
+    expect(() => parseCommand(["clients", "create", "--name", "W", "--type", "public", "--grant-types", "x", "--access-token-ttl", "soon"])).toThrow(/whole number/);
     expect(parseCommand(["scopes", "create", "--name", "api", "--description", "Example API", "--json"])).toEqual({
       kind: "scopes-create",
       name: "api",

@@ -22,6 +22,7 @@ Commands:
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                  [--post-logout-redirect-uri URI (repeatable)] [--resource URI (repeatable)]
                  [--jwks FILE | --jwks-uri URI] (public keys for private_key_jwt)
+                 [--access-token-ttl S] [--refresh-token-ttl S] [--refresh-token-idle-ttl S]
                  [--native] [--json]
                                 Register a client; prints client_id and the one-time client_secret
   clients list [--json]         List clients
@@ -56,6 +57,9 @@ export type Command =
       resources: string[];
       jwksFile?: string;
       jwksUri?: string;
+      accessTokenTtl?: number;
+      refreshTokenTtl?: number;
+      refreshTokenIdleTtl?: number;
       native: boolean;
       json: boolean;
     }
@@ -79,6 +83,14 @@ function required(values: Record<string, unknown>, name: string): string {
   const v = values[name];
   if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
   return v;
+}
+
+/** A whole number of seconds option, as `{ key: n }` when given. */
+function seconds<K extends string>(values: Record<string, unknown>, option: string, key: K): Partial<Record<K, number>> {
+  const v = values[option];
+  if (v === undefined) return {};
+  if (typeof v !== "string" || !/^\d{1,9}$/.test(v)) throw new UsageError(`--${option} must be a whole number of seconds`);
+  return { [key]: Number(v) } as Partial<Record<K, number>>;
 }
 
 const splitList = (v: string | undefined, sep: RegExp) => (v ?? "").split(sep).map((s) => s.trim()).filter(Boolean);
@@ -123,6 +135,9 @@ export function parseCommand(argv: string[]): Command {
           resource: { type: "string", multiple: true },
           jwks: { type: "string" },
           "jwks-uri": { type: "string" },
+          "access-token-ttl": { type: "string" },
+          "refresh-token-ttl": { type: "string" },
+          "refresh-token-idle-ttl": { type: "string" },
           native: { type: "boolean" },
           json: { type: "boolean" },
         });
@@ -145,6 +160,9 @@ export function parseCommand(argv: string[]): Command {
           resources: (v.resource as string[] | undefined) ?? [],
           jwksFile: v.jwks as string | undefined,
           jwksUri: v["jwks-uri"] as string | undefined,
+          ...seconds(v, "access-token-ttl", "accessTokenTtl"),
+          ...seconds(v, "refresh-token-ttl", "refreshTokenTtl"),
+          ...seconds(v, "refresh-token-idle-ttl", "refreshTokenIdleTtl"),
           native: v.native === true,
           json: v.json === true,
         };

@@ -86,6 +86,8 @@ const clientJson = (c: Client, secret?: string) => ({
   scope: c.scopes.join(" "),
   token_endpoint_auth_method: c.tokenEndpointAuthMethod,
   ...(c.resources.length ? { resources: c.resources } : {}),
+  access_token_ttl: c.accessTokenTtl,
+  ...(c.grantTypes.includes("refresh_token") ? { refresh_token_ttl: c.refreshTokenTtl, refresh_token_idle_ttl: c.refreshTokenIdleTtl } : {}),
   ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
   ...(c.jwks ? { jwks: c.jwks } : {}),
   client_id_issued_at: Math.floor(c.createdAt.getTime() / 1000),
@@ -164,6 +166,9 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
           resources: command.resources,
           jwks: command.jwksFile ? readJwksFile(command.jwksFile) : undefined,
           jwksUri: command.jwksUri,
+          accessTokenTtl: command.accessTokenTtl,
+          refreshTokenTtl: command.refreshTokenTtl,
+          refreshTokenIdleTtl: command.refreshTokenIdleTtl,
         },
         actor,
       );

@@ -31,6 +31,10 @@ export const newClientSchema = z.object({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }, { error: 'must be a JWK Set {"keys": [...]}' }).optional(),
   jwksUri: z.string().max(2048).optional(),
   tokenEndpointAuthSigningAlg: z.enum(["RS256", "PS256", "ES256", "EdDSA"]).optional(),
+  // Lifetimes in seconds. Authorization codes live at most 60 s (OAuth 2.1 §4.1.2 recommends a short lifetime).
+  accessTokenTtl: z.number().int().min(60).max(86_400).optional(),
+  refreshTokenTtl: z.number().int().min(300).max(31_536_000).optional(),
+  refreshTokenIdleTtl: z.number().int().min(300).max(31_536_000).optional(),
 });
 export type NewClient = z.input<typeof newClientSchema>;
 
@@ -112,6 +116,9 @@ export class ClientService {
       // RFC 8707 §2: an absolute URI without a fragment.
       if (!isAbsoluteUriWithoutFragment(r)) issues.push({ field: "resources", message: `${r} must be an absolute URI without a fragment (RFC 8707 §2)` });
     }
+    if (c.refreshTokenIdleTtl !== undefined && c.refreshTokenTtl !== undefined && c.refreshTokenIdleTtl > c.refreshTokenTtl) {
+      issues.push({ field: "refreshTokenIdleTtl", message: "must not exceed refreshTokenTtl" });
+    }
     if (c.jwks && c.jwksUri) issues.push({ field: "jwks", message: "give jwks or jwksUri, not both (RFC 7591 §2)" });
     if (c.jwksUri && !/^https:\/\//.test(c.jwksUri) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(c.jwksUri)) {
       issues.push({ field: "jwksUri", message: "must be an https URL" });
@@ -148,6 +155,9 @@ export class ClientService {
           tokenEndpointAuthSigningAlg: c.tokenEndpointAuthSigningAlg ?? null,
           requireConsent: c.requireConsent,
           resources,
+          ...(c.accessTokenTtl !== undefined ? { accessTokenTtl: c.accessTokenTtl } : {}),
+          ...(c.refreshTokenTtl !== undefined ? { refreshTokenTtl: c.refreshTokenTtl } : {}),
+          ...(c.refreshTokenIdleTtl !== undefined ? { refreshTokenIdleTtl: c.refreshTokenIdleTtl } : {}),
           jwks: c.jwks ? (c.jwks as Prisma.InputJsonValue) : undefined,
           jwksUri: c.jwksUri ?? null,
           createdAt: now,

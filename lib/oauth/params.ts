@@ -58,16 +58,21 @@ export async function readFormBody(request: Request): Promise<Map<string, string
   }
   // With a Content-Length (already checked against the limit, and enforced by the HTTP parser)
   // the whole body is read at once: on the production server this skips building a stream.
-  const text = declared !== null ? decodeUtf8(new Uint8Array(await readAll(request))) : await readLimitedText(request, MAX_FORM_BYTES);
+  const text = declared !== null ? await readAllText(request) : await readLimitedText(request, MAX_FORM_BYTES);
   return parseParams(text);
 }
 
-async function readAll(request: Request): Promise<ArrayBuffer> {
+async function readAllText(request: Request): Promise<string> {
+  let text: string;
   try {
-    return await request.arrayBuffer();
+    text = await request.text();
   } catch {
     throw new OAuthError("invalid_request", "the request body could not be read");
   }
+  // text() decodes leniently: invalid UTF-8 becomes U+FFFD, which a form body never carries raw
+  // (non-ASCII characters are percent-encoded).
+  if (text.includes("\uFFFD")) throw new OAuthError("invalid_request", "the request body is not valid UTF-8");
+  return text;
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
