@@ -1,5 +1,9 @@
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { RedisCache } from "../lib/cache/redis-cache";
+import { silentLogger } from "../lib/observability/logger";
+import { REDIS_TEST_URL } from "./support/paths";
 import type { Client } from "../lib/generated/prisma/client";
 import { runStartupTasks } from "../lib/server/first-start";
 import { JWT_BEARER_ASSERTION_TYPE } from "../lib/oauth/client-auth";
@@ -434,6 +438,42 @@ describe(`expired record purge (${databaseKind})`, () => {
       expect(await c.expiredRecords.runOnce()).toMatchObject({ refreshTokens: 1 });
     } finally {
       await ctx.cleanup();
+    }
+  });
+});
+
+describe.runIf(databaseKind === "postgres")("two instances on one PostgreSQL and Redis", () => {
+  it("share the revocation list and the rate-limit counters", async () => {
+    const target = freshDatabase();
+    const prefix = `authly-test:${randomUUID()}:`;
+    const masterKey = randomBytes(32);
+    const make = () =>
+      createTestContainer({
+        target: { ...target, dispose: () => undefined },
+        env: { REDIS_URL: REDIS_TEST_URL, AUTHLY_RATE_LIMIT_PER_CLIENT: "5" },
+        overrides: { masterKey, cache: new RedisCache({ url: REDIS_TEST_URL, logger: silentLogger, prefix }) },
+      });
+    const a = await make();
+    const b = await make();
+    try {
+      await runStartupTasks(a.container);
+      const { client, clientSecret } = await a.container.clients.create({ name: "S", type: "confidential", grantTypes: ["client_credentials"] });
+      const auth = { authorization: basic(client.clientId, clientSecret!) };
+      const at = ((await (await call(a.container, "/oauth/token", { form: { grant_type: "client_credentials" }, headers: auth })).json()) as { access_token: string }).access_token;
+      const introspectOnB = async () => (await (await call(b.container, "/oauth/introspect", { form: { token: at }, headers: auth })).json()) as { active: boolean };
+      expect((await introspectOnB()).active).toBe(true); // B has loaded its copy of the list by now
+      expect((await call(a.container, "/oauth/revoke", { form: { token: at }, headers: auth })).status).toBe(200);
+      expect((await introspectOnB()).active).toBe(false); // seen through Redis at once
+      // Introspection counter for this client (limit 5): two calls above, three here, the sixth is refused on either instance.
+      expect((await call(b.container, "/oauth/introspect", { form: { token: at }, headers: auth })).status).toBe(200);
+      expect((await call(a.container, "/oauth/introspect", { form: { token: at }, headers: auth })).status).toBe(200);
+      expect((await call(b.container, "/oauth/introspect", { form: { token: at }, headers: auth })).status).toBe(200);
+      const limited = await call(a.container, "/oauth/introspect", { form: { token: at }, headers: auth });
+      expect(limited.status).toBe(429);
+    } finally {
+      await a.container.close();
+      await b.container.close();
+      target.dispose();
     }
   });
 });
