@@ -104,7 +104,8 @@ export class ClientAuthenticator {
     const methodsUsed = [usedBasic, postSecret !== undefined, assertion !== undefined || assertionType !== undefined].filter(Boolean).length;
     // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
     if (methodsUsed > 1) throw new OAuthError("invalid_request", "use exactly one client authentication method");
-    if (authorization !== null && !usedBasic) throw invalidClient("unsupported Authorization scheme at this endpoint", false);
+    // RFC 6749 §5.2: the client tried the Authorization header, so 401 with a Basic challenge.
+    if (authorization !== null && !usedBasic) throw invalidClient("unsupported Authorization scheme at this endpoint", true);
 
     if (usedBasic) {
       let credentials = this.basicParsed.get(authorization);

@@ -53,7 +53,8 @@ export async function readFormBody(request: Request): Promise<Map<string, string
     throw new OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded", { status: 415 });
   }
   const declared = request.headers.get("content-length");
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > MAX_FORM_BYTES)) {
+  if (declared !== null && !/^\d+$/.test(declared)) throw new OAuthError("invalid_request", "Content-Length is malformed");
+  if (declared !== null && Number(declared) > MAX_FORM_BYTES) {
     throw new OAuthError("invalid_request", "the request body is too large", { status: 413 });
   }
   // With a Content-Length (already checked against the limit, and enforced by the HTTP parser)
@@ -98,7 +99,7 @@ async function readLimitedText(request: Request, limit: number): Promise<string>
     if (result.done) break;
     size += result.value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      void reader.cancel().catch(() => undefined); // not awaited: a tee branch (request.clone()) settles only once the other branch is cancelled too
       throw new OAuthError("invalid_request", "the request body is too large", { status: 413 });
     }
     chunks.push(result.value);

@@ -7,7 +7,7 @@ import { readFormBody } from "./params";
 
 const revocationParams = z.object({
   token: z.string({ error: "token is required" }).min(1, { error: "token is required" }).max(8192, { error: "token is too long" }),
-  token_type_hint: z.string().optional(),
+  token_type_hint: z.string().max(64).optional(),
 });
 
 /**
@@ -21,10 +21,7 @@ export const revocationHandler: RouteHandler = async (request, { container, requ
   const parsed = revocationParams.safeParse(Object.fromEntries(params));
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const { token, token_type_hint: hint } = parsed.data;
-  // RFC 7009 §2.2.1: unsupported_token_type for a type this server cannot revoke.
-  if (hint !== undefined && hint !== "access_token" && hint !== "refresh_token") {
-    throw new OAuthError("unsupported_token_type", "token_type_hint must be access_token or refresh_token");
-  }
+  // RFC 7009 §2.2: "An invalid token type hint value is ignored"; both types are searched anyway.
   const { prisma, accessTokens, revocations, tokenRevoker, clock, audit } = container;
 
   const tryAccess = async (): Promise<boolean> => {
