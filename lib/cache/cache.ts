@@ -95,6 +95,13 @@ export interface Cache {
    */
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>;
 
+  /**
+   * In-process caches only: the same as `get` / `increment`, answered synchronously. Hot paths use
+   * them when present to avoid promise round trips; callers fall back to the async methods.
+   */
+  getNow?(key: string): string | null;
+  incrementNow?(key: string, options: CacheTtlOptions): CounterResult;
+
   /** Resolves if the cache is usable; rejects (promptly) when the backing store is unreachable. */
   ping(): Promise<void>;
 

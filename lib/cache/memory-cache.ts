@@ -79,6 +79,11 @@ export class MemoryCache implements Cache {
     return this.entries.size;
   }
 
+  getNow(key: string): string | null {
+    this.assertOpen();
+    return this.live(this.prefix + key)?.value ?? null;
+  }
+
   async get(key: string): Promise<string | null> {
     this.assertOpen();
     return this.live(this.prefix + key)?.value ?? null;
@@ -106,6 +111,10 @@ export class MemoryCache implements Cache {
   }
 
   async increment(key: string, options: CacheTtlOptions): Promise<CounterResult> {
+    return this.incrementNow(key, options);
+  }
+
+  incrementNow(key: string, options: CacheTtlOptions): CounterResult {
     this.assertOpen();
     const ttlMs = normalizeTtlMs(options.ttlMs);
     const fullKey = this.prefix + key;

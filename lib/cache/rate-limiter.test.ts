@@ -90,3 +90,22 @@ describe("RateLimiter (fixed window)", () => {
     expect(() => new RateLimiter(cache, { limit: 1, windowMs: Number.NaN })).toThrow(RangeError);
   });
 });
+
+describe("RateLimiter.consumeNow (in-process cache, no promise)", () => {
+  it("counts in the same window as consume and agrees with it", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const cache = new MemoryCache({ clock });
+    const limiter = new RateLimiter(cache, { limit: 2, windowMs: 1000 });
+    expect(limiter.consumeNow("k")).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.consume("k")).toMatchObject({ allowed: true, remaining: 0 });
+    expect(limiter.consumeNow("k")).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    clock.advance(1000);
+    expect(limiter.consumeNow("k")).toMatchObject({ allowed: true, remaining: 1 });
+    expect(cache.getNow("ratelimit:default:k")).toBe("1");
+  });
+
+  it("is undefined for caches that cannot answer synchronously", () => {
+    const asyncOnly = { increment: async () => ({ count: 1, resetAtMs: 0, resetInMs: 1 }) } as unknown as MemoryCache;
+    expect(new RateLimiter(asyncOnly, { limit: 1, windowMs: 1000 }).consumeNow("k")).toBeUndefined();
+  });
+});

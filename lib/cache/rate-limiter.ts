@@ -1,4 +1,4 @@
-import type { Cache } from "./cache";
+import type { Cache, CounterResult } from "./cache";
 
 export interface RateLimiterOptions {
   /** Requests allowed per window (positive integer). */
@@ -58,7 +58,16 @@ export class RateLimiter {
 
   /** Counts one request for `key` (e.g. a client id or an IP address) and says whether it is allowed. */
   async consume(key: string): Promise<RateLimitDecision> {
-    const { count, resetAtMs, resetInMs } = await this.cache.increment(this.keyPrefix + key, { ttlMs: this.windowMs });
+    return this.decide(await this.cache.increment(this.keyPrefix + key, { ttlMs: this.windowMs }));
+  }
+
+  /** `consume` without a promise when the cache is in-process; undefined when it cannot answer synchronously. */
+  consumeNow(key: string): RateLimitDecision | undefined {
+    if (!this.cache.incrementNow) return undefined;
+    return this.decide(this.cache.incrementNow(this.keyPrefix + key, { ttlMs: this.windowMs }));
+  }
+
+  private decide({ count, resetAtMs, resetInMs }: CounterResult): RateLimitDecision {
     const allowed = count <= this.limit;
     return {
       allowed,

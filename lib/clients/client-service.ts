@@ -186,19 +186,19 @@ export class ClientService {
    * The enabled client with this public client_id, or null. Used on every protocol request, so it
    * is served from memory (see the cache below) and never costs a database read when warm.
    */
-  async findActive(clientId: string): Promise<Client | null> {
+  findActive(clientId: string): Client | null | Promise<Client | null> {
     if (clientId.length === 0 || clientId.length > 255) return null;
-    void this.startListening();
-    const now = this.deps.clock.now().getTime();
+    if (!this.subscription) void this.startListening();
     const hit = this.cached.get(clientId);
-    if (hit && hit.until > now) return hit.client;
+    // A warm entry is answered synchronously: no promise on the token endpoint's hot path.
+    if (hit && hit.until > this.deps.clock.nowMs()) return hit.client;
     let pending = this.loading.get(clientId);
     if (!pending) {
       pending = this.findByClientId(clientId)
         .then((found) => {
           const client = found && found.enabled ? found : null;
           if (this.cached.size >= MAX_CACHED_CLIENTS) this.cached.delete(this.cached.keys().next().value!);
-          this.cached.set(clientId, { client, until: this.deps.clock.now().getTime() + (client ? CLIENT_CACHE_MS : MISSING_CLIENT_CACHE_MS) });
+          this.cached.set(clientId, { client, until: this.deps.clock.nowMs() + (client ? CLIENT_CACHE_MS : MISSING_CLIENT_CACHE_MS) });
           return client;
         })
         .finally(() => this.loading.delete(clientId));

@@ -39,7 +39,10 @@ export async function runRoute(route: Route, request: Request, container: Contai
     response = methodNotAllowed(allowed);
   } else {
     try {
-      if (route.rateLimit) await container.rateLimits.checkIp(route.rateLimit, clientIp);
+      if (route.rateLimit) {
+        const pending = container.rateLimits.checkIp(route.rateLimit, clientIp);
+        if (pending) await pending;
+      }
       const effective = request.method === "HEAD" ? new Request(request, { method: "GET" }) : request;
       response = await route.handler(effective, { container, requestId, clientIp });
       if (request.method === "HEAD") response = new Response(null, { status: response.status, headers: response.headers });

@@ -134,7 +134,8 @@ export class AccessTokenService {
     if (claims.exp <= now) return null;
     if (claims.iat > now + CLOCK_SKEW_SECONDS) return null;
     // RFC 7662 §2.2: a revoked token is not active; the list is checked on every call.
-    if (await this.deps.revocations.isRevoked(claims.jti)) return null;
+    const revoked = this.deps.revocations.isRevoked(claims.jti);
+    if (revoked instanceof Promise ? await revoked : revoked) return null;
     return claims;
   }
 

@@ -184,7 +184,8 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
 
   // Per-client limit (the per-IP one runs in the pipeline). RFC 6749 §4.1.2.1: temporarily_unavailable.
   try {
-    await deps.rateLimits.checkClient("authorize", client.clientId);
+    const limited = deps.rateLimits.checkClient("authorize", client.clientId);
+    if (limited) await limited; // synchronous with the in-process cache
   } catch (error) {
     if (error instanceof OAuthError) return fail(error);
     throw error;

@@ -118,15 +118,19 @@ export class ClientAuthenticator {
       const { clientId, secretHash } = credentials;
       const bodyClientId = params.get("client_id");
       if (bodyClientId !== undefined && bodyClientId !== clientId) throw new OAuthError("invalid_request", "client_id does not match the credentials");
-      await this.deps.rateLimits.checkClient(endpoint, clientId);
-      const client = await this.secretClient(clientId, secretHash, "client_secret_basic", true);
+      const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
+      if (limited) await limited; // synchronous with the in-process cache
+      const found = this.secretClient(clientId, secretHash, "client_secret_basic", true);
+      const client = found instanceof Promise ? await found : found;
       return { client, method: "client_secret_basic" };
     }
     if (postSecret !== undefined) {
       const clientId = params.get("client_id");
       if (!clientId) throw invalidClient("client_id is required with client_secret", false);
-      await this.deps.rateLimits.checkClient(endpoint, clientId);
-      const client = await this.secretClient(clientId, hashSecret(postSecret), "client_secret_post", false);
+      const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
+      if (limited) await limited; // synchronous with the in-process cache
+      const found = this.secretClient(clientId, hashSecret(postSecret), "client_secret_post", false);
+      const client = found instanceof Promise ? await found : found;
       return { client, method: "client_secret_post" };
     }
     if (assertion !== undefined || assertionType !== undefined) {
@@ -137,25 +141,28 @@ export class ClientAuthenticator {
     }
     const clientId = params.get("client_id");
     if (!clientId) throw invalidClient("client authentication is required", false);
-    await this.deps.rateLimits.checkClient(endpoint, clientId);
+    const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
+    if (limited) await limited; // synchronous with the in-process cache
     const client = await this.deps.clients.findActive(clientId);
     // OAuth 2.1 §2.4: a public client identifies itself with client_id only ("none").
     if (!client || client.tokenEndpointAuthMethod !== "none") throw invalidClient("client authentication failed", false);
     return { client, method: "none" };
   }
 
-  private async secretClient(clientId: string, presentedHash: string, method: ClientAuthMethod, usedBasic: boolean): Promise<Client> {
-    const client = await this.deps.clients.findActive(clientId);
-    const now = this.deps.clock.nowMs();
-    const ok =
-      client !== null &&
-      client.tokenEndpointAuthMethod === method &&
-      client.secretHash !== null &&
-      // Secrets are 256-bit random values stored as SHA-256, compared in constant time.
-      equalSecretHashes(presentedHash, client.secretHash) &&
-      (client.secretExpiresAt === null || client.secretExpiresAt.getTime() > now);
-    if (!ok) throw invalidClient("client authentication failed", usedBasic);
-    return client;
+  private secretClient(clientId: string, presentedHash: string, method: ClientAuthMethod, usedBasic: boolean): Client | Promise<Client> {
+    const check = (client: Client | null): Client => {
+      const ok =
+        client !== null &&
+        client.tokenEndpointAuthMethod === method &&
+        client.secretHash !== null &&
+        // Secrets are 256-bit random values stored as SHA-256, compared in constant time.
+        equalSecretHashes(presentedHash, client.secretHash) &&
+        (client.secretExpiresAt === null || client.secretExpiresAt.getTime() > this.deps.clock.nowMs());
+      if (!ok) throw invalidClient("client authentication failed", usedBasic);
+      return client;
+    };
+    const found = this.deps.clients.findActive(clientId);
+    return found instanceof Promise ? found.then(check) : check(found);
   }
 
   /** RFC 7523 §3 / OIDC Core §9 private_key_jwt. */
@@ -170,7 +177,8 @@ export class ClientAuthenticator {
     }
     if (!claimed || claimed.length > 255) throw invalidClient("client_assertion is malformed", false);
     if (bodyClientId !== undefined && bodyClientId !== claimed) throw invalidClient("client_id does not match the assertion", false);
-    await this.deps.rateLimits.checkClient(endpoint, claimed);
+    const limited = this.deps.rateLimits.checkClient(endpoint, claimed);
+    if (limited) await limited; // synchronous with the in-process cache
     const client = await this.deps.clients.findActive(claimed);
     if (!client || client.tokenEndpointAuthMethod !== "private_key_jwt") throw invalidClient("client authentication failed", false);
 

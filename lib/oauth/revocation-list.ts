@@ -12,6 +12,7 @@ import type { Clock } from "../server/clock";
  */
 export class RevocationList {
   private warm: Promise<void> | undefined;
+  private warmed = false;
 
   constructor(
     private readonly deps: { prisma: PrismaClient; cache: Cache; clock: Clock; logger: Logger; tenantId: string },
@@ -32,7 +33,13 @@ export class RevocationList {
     await Promise.all(live.map((e) => this.deps.cache.set(this.key(e.jti), "1", { ttlMs: e.expiresAt.getTime() - now })));
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
+  /** Synchronous with the in-process cache once loaded (the introspection hot path). */
+  isRevoked(jti: string): boolean | Promise<boolean> {
+    if (this.warmed && this.deps.cache.getNow) return this.deps.cache.getNow(this.key(jti)) !== null;
+    return this.isRevokedAsync(jti);
+  }
+
+  private async isRevokedAsync(jti: string): Promise<boolean> {
     await (this.warm ??= this.load());
     return (await this.deps.cache.get(this.key(jti))) !== null;
   }
@@ -44,6 +51,7 @@ export class RevocationList {
       const rows = await this.deps.prisma.revokedAccessToken.findMany({ where: { tenantId: this.deps.tenantId, expiresAt: { gt: now } } });
       await Promise.all(rows.map((r) => this.deps.cache.set(this.key(r.jti), "1", { ttlMs: r.expiresAt.getTime() - now.getTime() })));
       await this.deps.prisma.revokedAccessToken.deleteMany({ where: { expiresAt: { lte: now } } });
+      this.warmed = true;
     } catch (error) {
       this.warm = undefined; // try again on the next lookup
       throw error;

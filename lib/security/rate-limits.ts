@@ -1,5 +1,5 @@
 import type { Cache } from "../cache/cache";
-import { RateLimiter } from "../cache/rate-limiter";
+import { RateLimiter, type RateLimitDecision } from "../cache/rate-limiter";
 import type { Logger } from "../observability/logger";
 import { OAuthError } from "../oauth/errors";
 
@@ -25,24 +25,35 @@ export class ProtocolRateLimits {
     this.perClient = options.perClient > 0 ? new RateLimiter(cache, { limit: options.perClient, windowMs, name: "client" }) : undefined;
   }
 
-  /** Throws a 429 OAuthError with Retry-After (RFC 6585 §4) when the address is over its limit. */
-  async checkIp(endpoint: LimitedEndpoint, ip: string): Promise<void> {
-    if (this.perIp) await this.check(this.perIp, `${endpoint}:${ip}`);
+  /**
+   * Throws a 429 OAuthError with Retry-After (RFC 6585 §4) when the address is over its limit.
+   * With the in-process cache the answer is synchronous (undefined, or a throw); with Redis it is a promise.
+   */
+  checkIp(endpoint: LimitedEndpoint, ip: string): void | Promise<void> {
+    if (this.perIp) return this.check(this.perIp, `${endpoint}:${ip}`);
   }
 
   /** Same, per client_id. */
-  async checkClient(endpoint: LimitedEndpoint, clientId: string): Promise<void> {
-    if (this.perClient) await this.check(this.perClient, `${endpoint}:${clientId}`);
+  checkClient(endpoint: LimitedEndpoint, clientId: string): void | Promise<void> {
+    if (this.perClient) return this.check(this.perClient, `${endpoint}:${clientId}`);
   }
 
-  private async check(limiter: RateLimiter, key: string): Promise<void> {
-    let decision;
+  private check(limiter: RateLimiter, key: string): void | Promise<void> {
+    let now: RateLimitDecision | undefined;
     try {
-      decision = await limiter.consume(key);
+      now = limiter.consumeNow(key);
     } catch (error) {
       this.logger.warn("rate limiter unavailable; request allowed", { error });
       return;
     }
+    if (now) return this.enforce(now);
+    return limiter.consume(key).then(
+      (decision) => this.enforce(decision),
+      (error: unknown) => this.logger.warn("rate limiter unavailable; request allowed", { error }),
+    );
+  }
+
+  private enforce(decision: RateLimitDecision): void {
     if (!decision.allowed) {
       throw new OAuthError("temporarily_unavailable", "too many requests, retry later", {
         status: 429,
