@@ -25,7 +25,27 @@ export function registerContainer(container: Container): void {
 export function getContainer(): Promise<Container> {
   const h = holder();
   if (!h.container) {
-    const starting = startContainer(loadConfig(process.env), {}, (notice) => process.stdout.write(notice + "\n"), { background: true });
+    const starting = startContainer(loadConfig(process.env), {}, (notice) => process.stdout.write(notice + "\n"), { background: true }).then(
+      async (container) => {
+        // Under `next dev` this process holds the embedded database: take CLI commands over its
+        // control socket, as the production server does (server.ts registers its own container).
+        if (container.config.database.kind === "embedded") {
+          const [{ startControlServer }, { runCliCaptured }, { embeddedPaths }] = await Promise.all([
+            import("../cli/control-socket"),
+            import("../cli/run"),
+            import("../db/embedded"),
+          ]);
+          const control = await startControlServer(embeddedPaths(container.config.database.dataDir).controlSocket, (argv) => runCliCaptured(argv, container), container.logger).catch(
+            (error: unknown) => container.logger.warn("cannot accept CLI commands over the control socket", { error }),
+          );
+          if (control) {
+            const closeContainer = container.close.bind(container);
+            return { ...container, close: async () => { control.close(); await closeContainer(); } } satisfies Container;
+          }
+        }
+        return container;
+      },
+    );
     h.container = starting;
     // A failed start is not kept: the next request tries again.
     starting.catch(() => {
