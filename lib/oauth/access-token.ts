@@ -112,31 +112,36 @@ export class AccessTokenService {
    * Verifies an access token: signature by a current or retired key, `typ` at+jwt (RFC 9068 §4),
    * our issuer, not expired, not revoked. Returns null for anything else (foreign, expired, forged).
    */
-  async verify(token: string): Promise<AccessTokenClaims | null> {
+  verify(token: string): AccessTokenClaims | null | Promise<AccessTokenClaims | null> {
     if (token.length > 8192) return null;
     const nowMs = this.deps.clock.nowMs();
-    const now = Math.floor(nowMs / 1000);
-    let claims: AccessTokenClaims;
     const hit = this.verified.get(token);
-    if (hit && hit.untilMs > nowMs) {
-      claims = hit.claims;
-    } else {
-      const verified = await this.deps.signer.verify(token, { typ: ACCESS_TOKEN_TYPE });
-      if (!verified) return null;
-      const p = verified.payload;
-      if (p.iss !== this.deps.issuer) return null;
-      if (typeof p.exp !== "number" || typeof p.iat !== "number") return null;
-      if (typeof p.jti !== "string" || typeof p.sub !== "string" || typeof p.client_id !== "string") return null;
-      claims = p as unknown as AccessTokenClaims;
-      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { claims, untilMs: Math.min(claims.exp * 1000, nowMs + VERIFIED_CACHE_MS) });
-    }
+    // A token verified before is answered without a promise when the revocation list can be too.
+    if (hit && hit.untilMs > nowMs) return this.stillValid(hit.claims, nowMs);
+    return this.verifySignature(token, nowMs).then((claims) => (claims ? this.stillValid(claims, nowMs) : null));
+  }
+
+  private async verifySignature(token: string, nowMs: number): Promise<AccessTokenClaims | null> {
+    const verified = await this.deps.signer.verify(token, { typ: ACCESS_TOKEN_TYPE });
+    if (!verified) return null;
+    const p = verified.payload;
+    if (p.iss !== this.deps.issuer) return null;
+    if (typeof p.exp !== "number" || typeof p.iat !== "number") return null;
+    if (typeof p.jti !== "string" || typeof p.sub !== "string" || typeof p.client_id !== "string") return null;
+    const claims = p as unknown as AccessTokenClaims;
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, untilMs: Math.min(claims.exp * 1000, nowMs + VERIFIED_CACHE_MS) });
+    return claims;
+  }
+
+  /** Time window and revocation (RFC 7662 §2.2: a revoked token is not active), checked on every call. */
+  private stillValid(claims: AccessTokenClaims, nowMs: number): AccessTokenClaims | null | Promise<AccessTokenClaims | null> {
+    const now = Math.floor(nowMs / 1000);
     if (claims.exp <= now) return null;
     if (claims.iat > now + CLOCK_SKEW_SECONDS) return null;
-    // RFC 7662 §2.2: a revoked token is not active; the list is checked on every call.
     const revoked = this.deps.revocations.isRevoked(claims.jti);
-    if (revoked instanceof Promise ? await revoked : revoked) return null;
-    return claims;
+    if (revoked instanceof Promise) return revoked.then((r) => (r ? null : claims));
+    return revoked ? null : claims;
   }
 
   /** Reads the claims of a token we signed without checking expiry or revocation (revocation needs jti/exp). */

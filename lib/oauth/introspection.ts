@@ -25,9 +25,13 @@ function mayIntrospect(caller: Client, ownerClientId: string, audience: string |
   return aud.includes(caller.clientId) || caller.resources.some((r) => aud.includes(r));
 }
 
-async function introspectAccessToken(container: Container, caller: Client, token: string): Promise<Response | null> {
+function introspectAccessToken(container: Container, caller: Client, token: string): Response | null | Promise<Response | null> {
   if (token.split(".").length !== 3) return null;
-  const claims: AccessTokenClaims | null = await container.accessTokens.verify(token);
+  const verified = container.accessTokens.verify(token);
+  return verified instanceof Promise ? verified.then((claims) => accessTokenAnswer(caller, claims)) : accessTokenAnswer(caller, verified);
+}
+
+function accessTokenAnswer(caller: Client, claims: AccessTokenClaims | null): Response | null {
   if (!claims) return null;
   if (!mayIntrospect(caller, claims.client_id, claims.aud)) return inactive();
   // RFC 7662 §2.2 members.
@@ -84,7 +88,8 @@ export const introspectionHandler: RouteHandler = async (request, { container })
   // RFC 7662 §2.1: the hint only orders the search; unknown hints are ignored.
   const order = hint === "refresh_token" ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
   for (const attempt of order) {
-    const response = await attempt(container, client, token);
+    const answer = attempt(container, client, token);
+    const response = answer instanceof Promise ? await answer : answer;
     if (response) return response;
   }
   return inactive();
