@@ -21,6 +21,15 @@ describe("parseParams", () => {
     expect(parseParams("resource=urn:a&resource=urn:b").get("resource")).toBe("urn:a urn:b");
   });
 
+  it("parses exactly like URLSearchParams, with and without encoded characters", () => {
+    for (const body of ["a=1&b=2", "a=1&&b", "=x&a", "a=b=c", "token=eyJ.a-b_c.d", "a=%20x+y&b=%zz", "a=caf%C3%A9", "&&", "a"]) {
+      const expected = new Map<string, string>();
+      for (const [k, v] of new URLSearchParams(body)) if (!expected.has(k)) expected.set(k, v);
+      for (const [k, v] of [...expected]) if (v === "") expected.delete(k);
+      expect(Object.fromEntries(parseParams(body))).toEqual(Object.fromEntries(expected));
+    }
+  });
+
   it("treats empty values as omitted (RFC 6749 §3.1)", () => {
     expect(parseParams("scope=&grant_type=x").has("scope")).toBe(false);
   });

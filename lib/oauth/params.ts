@@ -21,7 +21,7 @@ const repeatable = new Set(["resource"]);
 export function parseParams(text: string): Map<string, string> {
   const params = new Map<string, string>();
   let count = 0;
-  for (const [name, value] of new URLSearchParams(text)) {
+  for (const [name, value] of formEntries(text)) {
     if (++count > MAX_PARAMS) throw new OAuthError("invalid_request", "too many parameters");
     if (name.length > 128) throw new OAuthError("invalid_request", "parameter name too long");
     if (value.length > MAX_PARAM_LENGTH) throw new OAuthError("invalid_request", `parameter ${safeName(name)} is too long`);
@@ -37,6 +37,22 @@ export function parseParams(text: string): Map<string, string> {
   // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted."
   for (const [name, value] of params) if (value === "") params.delete(name);
   return params;
+}
+
+/**
+ * The name/value pairs of a form body. Without "%" or "+" there is nothing to decode, so a plain
+ * split gives exactly what URLSearchParams would (the common case: tokens are URL-safe); anything
+ * else goes through URLSearchParams.
+ */
+function formEntries(text: string): Iterable<[string, string]> {
+  if (text.includes("%") || text.includes("+")) return new URLSearchParams(text);
+  const entries: [string, string][] = [];
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    entries.push(eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)]);
+  }
+  return entries;
 }
 
 function safeName(name: string): string {
