@@ -9,7 +9,7 @@ import { runCliCaptured } from "./lib/cli/run";
 import { loadConfig } from "./lib/config/config";
 import { embeddedPaths } from "./lib/db/embedded";
 import { createProtocolDoor } from "./lib/http/node-door";
-import { requestIdFrom, securityHeaders } from "./lib/security/headers";
+import { requestIdFrom } from "./lib/security/headers";
 import { createLoggerFromConfig, type Container } from "./lib/server/container";
 import { startContainer } from "./lib/server/first-start";
 import { registerContainer } from "./lib/server/instance";
@@ -35,7 +35,6 @@ async function main(): Promise<void> {
   const app = next({ dev: false, dir: config.appRoot, hostname: config.host ?? "localhost", port: config.port });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const pageHeaders = securityHeaders({ https: config.issuer.startsWith("https:") });
 
   // The route table's door: protocol endpoints never reach Next.js.
   const protocolDoor = createProtocolDoor(container);
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
     delete req.headers["x-authly-ui-locales"];
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
     res.setHeader("x-request-id", requestId);
-    for (const [name, value] of Object.entries(pageHeaders)) res.setHeader(name, value);
+    for (const [name, value] of container.securityHeaders) res.setHeader(name, value);
     handleNext(req, res).catch((error: unknown) => {
       logger.error("page request failed", { path: pathname, requestId, error });
       if (!res.headersSent) {

@@ -8,7 +8,7 @@ import type { ScopeService } from "../scopes/scope-service";
 import type { Clock } from "../server/clock";
 import { ValidationError, fromZodIssues } from "../server/errors";
 import { hashSecret, randomToken } from "../security/secrets";
-import { checkRedirectUri } from "./redirect-uri";
+import { checkRedirectUri, isAbsoluteUriWithoutFragment } from "./redirect-uri";
 
 export const supportedGrantTypes = ["authorization_code", "refresh_token", "client_credentials"] as const;
 export const supportedAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
@@ -42,15 +42,6 @@ export interface CreatedClient {
   client: Client;
   /** Shown once; only its hash is stored. */
   clientSecret?: string;
-}
-
-function isAbsoluteUriWithoutFragment(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return !value.includes("#") && url.protocol.length > 1;
-  } catch {
-    return false;
-  }
 }
 
 /** How long an instance serves a client from memory without asking the database. */

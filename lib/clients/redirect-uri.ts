@@ -55,3 +55,14 @@ export function matchRedirectUri(
   if (requestedWithoutPort === undefined) return undefined;
   return registered.find((uri) => withoutLoopbackPort(uri) === requestedWithoutPort);
 }
+
+/** RFC 3986 §4.3 absolute-URI (scheme ":" hier-part [ "?" query ]) with no fragment (RFC 8707 §2). */
+export function isAbsoluteUriWithoutFragment(value: string): boolean {
+  if (value.includes("#") || !/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

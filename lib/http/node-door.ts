@@ -1,6 +1,6 @@
 import type http from "node:http";
 import { getRequestListener, type Http2Bindings, type HttpBindings } from "@hono/node-server";
-import { requestIdFrom, securityHeaders } from "../security/headers";
+import { requestIdFrom } from "../security/headers";
 import type { Container } from "../server/container";
 import { runRoute } from "./pipeline";
 import { registerResponseClass } from "./responses";
@@ -21,7 +21,6 @@ import type { Route } from "./types";
  */
 export function createProtocolDoor(container: Container): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
   registerResponseClass(captureAdapterResponseClass());
-  const security = Object.entries(securityHeaders({ https: container.config.issuer.startsWith("https:") }));
   const listeners = new Map<Route, ReturnType<typeof getRequestListener>>(
     routes.map((route) => [
       route,
@@ -36,7 +35,7 @@ export function createProtocolDoor(container: Container): (req: http.IncomingMes
   const flat = (headers: Record<string, string>) => {
     const list: string[] = [];
     for (const [name, value] of Object.entries(headers)) list.push(name, value);
-    for (const [name, value] of security) if (!(name in headers)) list.push(name, value);
+    for (const [name, value] of container.securityHeaders) if (!(name in headers)) list.push(name, value);
     return list;
   };
 

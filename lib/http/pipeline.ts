@@ -1,20 +1,9 @@
 import type { Container } from "../server/container";
 import { OAuthError, oauthErrorResponse } from "../oauth/errors";
-import { requestIdFrom, securityHeaders } from "../security/headers";
+import { requestIdFrom } from "../security/headers";
 import { methodNotAllowed, mutableHeadersOf, serverError } from "./responses";
 import { allowedMethods } from "./routes";
 import type { Route } from "./types";
-
-const headerCache = new WeakMap<Container, [string, string][]>();
-
-function securityHeaderList(container: Container): [string, string][] {
-  let list = headerCache.get(container);
-  if (!list) {
-    list = Object.entries(securityHeaders({ https: container.config.issuer.startsWith("https:") }));
-    headerCache.set(container, list);
-  }
-  return list;
-}
 
 /** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
 export function clientAddress(request: Request, container: Container, socketAddress: string | undefined): string {
@@ -59,7 +48,7 @@ export async function runRoute(route: Route, request: Request, container: Contai
   const plain = mutableHeadersOf(response);
   if (plain) {
     // The production server's lightweight response: extend its header object in place.
-    for (const [name, value] of securityHeaderList(container)) if (!(name in plain)) plain[name] = value;
+    for (const [name, value] of container.securityHeaders) if (!(name in plain)) plain[name] = value;
     plain["x-request-id"] = requestId;
     return response;
   }
@@ -73,7 +62,7 @@ export async function runRoute(route: Route, request: Request, container: Contai
     headers.set("x-request-id", requestId);
     response = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
-  for (const [name, value] of securityHeaderList(container)) {
+  for (const [name, value] of container.securityHeaders) {
     if (!headers.has(name)) headers.set(name, value);
   }
   return response;

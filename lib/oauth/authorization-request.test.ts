@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAbsoluteUriWithoutFragment } from "./authorization-request";
+import { isAbsoluteUriWithoutFragment } from "../clients/redirect-uri";
 import { escapeHtml } from "./authorization-response";
 
 describe("resource indicators (RFC 8707 §2)", () => {

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { Client } from "../generated/prisma/client";
-import { matchRedirectUri } from "../clients/redirect-uri";
+import { isAbsoluteUriWithoutFragment, matchRedirectUri } from "../clients/redirect-uri";
 import type { ClientService } from "../clients/client-service";
 import type { ScopeService } from "../scopes/scope-service";
 import type { ProtocolRateLimits } from "../security/rate-limits";
@@ -281,17 +281,6 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     ...(claims !== undefined && { claims }),
   };
   return { kind: "valid", client, request };
-}
-
-/** RFC 3986 §4.3 absolute-URI (scheme ":" hier-part [ "?" query ]) with no fragment (RFC 8707 §2). */
-export function isAbsoluteUriWithoutFragment(value: string): boolean {
-  if (value.includes("#") || !/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(value)) return false;
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Where the response to a validated request goes. */

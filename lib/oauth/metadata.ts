@@ -52,7 +52,7 @@ const REFRESH_MS = 60_000;
  * minute (or immediately after a change announced on `scopes:changed`), never per request.
  */
 export class DiscoveryDocuments {
-  private current_: (StaticDocument & { builtAt: number }) | undefined;
+  private built: (StaticDocument & { builtAt: number }) | undefined;
   private building: Promise<void> | undefined;
 
   constructor(
@@ -66,20 +66,20 @@ export class DiscoveryDocuments {
   ) {}
 
   invalidate(): void {
-    this.current_ = undefined;
+    this.built = undefined;
   }
 
   /** The document without waiting, once built (a stale copy also schedules a rebuild). */
   current(): StaticDocument | undefined {
-    if (this.current_ && this.deps.clock.nowMs() - this.current_.builtAt > REFRESH_MS) void this.rebuild().catch(() => undefined);
-    return this.current_;
+    if (this.built && this.deps.clock.nowMs() - this.built.builtAt > REFRESH_MS) void this.rebuild().catch(() => undefined);
+    return this.built;
   }
 
   async get(): Promise<StaticDocument> {
-    const now = this.deps.clock.nowMs();
-    if (!this.current_) await this.rebuild();
-    else if (now - this.current_.builtAt > REFRESH_MS) void this.rebuild().catch(() => undefined); // serve the old copy meanwhile
-    return this.current_!;
+    const ready = this.current(); // a stale copy keeps serving while it is rebuilt
+    if (ready) return ready;
+    await this.rebuild();
+    return this.built!;
   }
 
   private rebuild(): Promise<void> {
@@ -88,7 +88,7 @@ export class DiscoveryDocuments {
         const scopes = (await this.deps.scopes.list()).filter((s) => s.enabled).map((s) => s.name);
         const doc = (this.deps.build ?? authorizationServerMetadata)(this.deps.issuer, scopes);
         const body = JSON.stringify(doc);
-        this.current_ = {
+        this.built = {
           body,
           etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`,
           headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300", "access-control-allow-origin": "*" },

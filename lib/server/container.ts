@@ -26,6 +26,7 @@ import { ClientAuthenticator } from "../oauth/client-auth";
 import { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { DiscoveryDocuments } from "../oauth/metadata";
 import { RevocationList } from "../oauth/revocation-list";
+import { securityHeaders } from "../security/headers";
 import { ProtocolRateLimits } from "../security/rate-limits";
 import { ScopeService } from "../scopes/scope-service";
 import { BrowserSessionService } from "../sessions/browser-session";
@@ -60,6 +61,8 @@ export interface Container {
   readonly expiredRecords: ExpiredRecordPurge;
   readonly readiness: ReadinessCheck;
   readonly rateLimits: ProtocolRateLimits;
+  /** The security headers every response gets (both doors), computed once from the issuer. */
+  readonly securityHeaders: readonly (readonly [string, string])[];
   readonly clientAuth: ClientAuthenticator;
   readonly revocations: RevocationList;
   readonly accessTokens: AccessTokenService;
@@ -150,6 +153,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     expiredRecords,
     readiness,
     cookieSecret,
+    securityHeaders: Object.entries(securityHeaders({ https: config.issuer.startsWith("https:") })),
     prisma,
     clientAuth,
     revocations,
