@@ -100,7 +100,11 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   try {
     const client = await pool.connect();
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`).catch((error: { code?: string }) => {
+        // IF NOT EXISTS is not race-safe: a process creating the same schema at the same moment
+        // makes this one fail with 23505 (pg_namespace) or 42P06; the schema exists either way.
+        if (error.code !== "23505" && error.code !== "42P06") throw error;
+      });
     } finally {
       client.release();
     }
