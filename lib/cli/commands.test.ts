@@ -21,9 +21,51 @@ describe("parseCommand", () => {
       resources: [],
       jwksFile: undefined,
       jwksUri: undefined,
+      oidc: {
+        subjectType: "public",
+        sectorIdentifierUri: undefined,
+        requireAuthTime: false,
+        frontchannelLogoutUri: undefined,
+        frontchannelLogoutSessionRequired: false,
+        backchannelLogoutUri: undefined,
+        backchannelLogoutSessionRequired: false,
+        revokeRefreshTokensOnLogout: true,
+        requireConsent: true,
+        logoUri: undefined,
+        clientUri: undefined,
+        policyUri: undefined,
+        tosUri: undefined,
+      },
       native: false,
       json: true,
     });
+  });
+
+  it("parses the OpenID Connect client metadata", () => {
+    expect(
+      parseCommand([
+        "clients", "create", "--name", "RP", "--type", "confidential", "--redirect-uri", "https://rp.example/cb", "--grant-types", "authorization_code",
+        "--pairwise", "--id-token-alg", "ES256", "--id-token-ttl", "600", "--default-max-age", "3600", "--require-auth-time",
+        "--backchannel-logout-uri", "https://rp.example/bc", "--backchannel-logout-session-required",
+        "--frontchannel-logout-uri", "https://rp.example/fc", "--keep-refresh-tokens-on-logout", "--skip-consent", "--policy-uri", "https://rp.example/privacy",
+      ]),
+    ).toMatchObject({
+      oidc: {
+        subjectType: "pairwise",
+        idTokenSignedResponseAlg: "ES256",
+        idTokenTtl: 600,
+        defaultMaxAge: 3600,
+        requireAuthTime: true,
+        backchannelLogoutUri: "https://rp.example/bc",
+        backchannelLogoutSessionRequired: true,
+        frontchannelLogoutUri: "https://rp.example/fc",
+        frontchannelLogoutSessionRequired: false,
+        revokeRefreshTokensOnLogout: false,
+        requireConsent: false,
+        policyUri: "https://rp.example/privacy",
+      },
+    });
+    expect(() => parseCommand(["clients", "create", "--name", "W", "--type", "public", "--grant-types", "x", "--id-token-alg", "HS256"])).toThrow(/RS256, ES256 or EdDSA/);
   });
 
   it("parses resources, keys and scopes commands", () => {

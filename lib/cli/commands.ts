@@ -23,6 +23,12 @@ Commands:
                  [--post-logout-redirect-uri URI (repeatable)] [--resource URI (repeatable)]
                  [--jwks FILE | --jwks-uri URI] (public keys for private_key_jwt)
                  [--access-token-ttl S] [--refresh-token-ttl S] [--refresh-token-idle-ttl S]
+                 [--id-token-ttl S] [--id-token-alg RS256|ES256|EdDSA]
+                 [--pairwise [--sector-identifier-uri URI]] [--default-max-age S] [--require-auth-time]
+                 [--frontchannel-logout-uri URI [--frontchannel-logout-session-required]]
+                 [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
+                 [--keep-refresh-tokens-on-logout] [--skip-consent]
+                 [--logo-uri URI] [--client-uri URI] [--policy-uri URI] [--tos-uri URI]
                  [--native] [--json]
                                 Register a client; prints client_id and the one-time client_secret
   clients list [--json]         List clients
@@ -60,6 +66,25 @@ export type Command =
       accessTokenTtl?: number;
       refreshTokenTtl?: number;
       refreshTokenIdleTtl?: number;
+      /** OpenID Connect client metadata (OIDC Registration §2, Front-/Back-Channel Logout). */
+      oidc: {
+        idTokenTtl?: number;
+        idTokenSignedResponseAlg?: "RS256" | "ES256" | "EdDSA";
+        subjectType: "public" | "pairwise";
+        sectorIdentifierUri?: string;
+        defaultMaxAge?: number;
+        requireAuthTime: boolean;
+        frontchannelLogoutUri?: string;
+        frontchannelLogoutSessionRequired: boolean;
+        backchannelLogoutUri?: string;
+        backchannelLogoutSessionRequired: boolean;
+        revokeRefreshTokensOnLogout: boolean;
+        requireConsent: boolean;
+        logoUri?: string;
+        clientUri?: string;
+        policyUri?: string;
+        tosUri?: string;
+      };
       native: boolean;
       json: boolean;
     }
@@ -138,6 +163,22 @@ export function parseCommand(argv: string[]): Command {
           "access-token-ttl": { type: "string" },
           "refresh-token-ttl": { type: "string" },
           "refresh-token-idle-ttl": { type: "string" },
+          "id-token-ttl": { type: "string" },
+          "id-token-alg": { type: "string" },
+          pairwise: { type: "boolean" },
+          "sector-identifier-uri": { type: "string" },
+          "default-max-age": { type: "string" },
+          "require-auth-time": { type: "boolean" },
+          "frontchannel-logout-uri": { type: "string" },
+          "frontchannel-logout-session-required": { type: "boolean" },
+          "backchannel-logout-uri": { type: "string" },
+          "backchannel-logout-session-required": { type: "boolean" },
+          "keep-refresh-tokens-on-logout": { type: "boolean" },
+          "skip-consent": { type: "boolean" },
+          "logo-uri": { type: "string" },
+          "client-uri": { type: "string" },
+          "policy-uri": { type: "string" },
+          "tos-uri": { type: "string" },
           native: { type: "boolean" },
           json: { type: "boolean" },
         });
@@ -148,6 +189,9 @@ export function parseCommand(argv: string[]): Command {
         const authMethod = v["auth-method"] as string | undefined;
         const methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
         if (authMethod !== undefined && !methods.includes(authMethod)) throw new UsageError(`--auth-method must be one of ${methods.join(", ")} (got "${authMethod}")`);
+        const idTokenAlg = v["id-token-alg"] as string | undefined;
+        if (idTokenAlg !== undefined && !["RS256", "ES256", "EdDSA"].includes(idTokenAlg)) throw new UsageError(`--id-token-alg must be RS256, ES256 or EdDSA (got "${idTokenAlg}")`);
+        const str = (name: string) => v[name] as string | undefined;
         return {
           kind: "clients-create",
           name,
@@ -163,6 +207,24 @@ export function parseCommand(argv: string[]): Command {
           ...seconds(v, "access-token-ttl", "accessTokenTtl"),
           ...seconds(v, "refresh-token-ttl", "refreshTokenTtl"),
           ...seconds(v, "refresh-token-idle-ttl", "refreshTokenIdleTtl"),
+          oidc: {
+            ...seconds(v, "id-token-ttl", "idTokenTtl"),
+            ...(idTokenAlg !== undefined && { idTokenSignedResponseAlg: idTokenAlg as "RS256" | "ES256" | "EdDSA" }),
+            subjectType: v.pairwise === true ? "pairwise" : "public",
+            sectorIdentifierUri: str("sector-identifier-uri"),
+            ...seconds(v, "default-max-age", "defaultMaxAge"),
+            requireAuthTime: v["require-auth-time"] === true,
+            frontchannelLogoutUri: str("frontchannel-logout-uri"),
+            frontchannelLogoutSessionRequired: v["frontchannel-logout-session-required"] === true,
+            backchannelLogoutUri: str("backchannel-logout-uri"),
+            backchannelLogoutSessionRequired: v["backchannel-logout-session-required"] === true,
+            revokeRefreshTokensOnLogout: v["keep-refresh-tokens-on-logout"] !== true,
+            requireConsent: v["skip-consent"] !== true,
+            logoUri: str("logo-uri"),
+            clientUri: str("client-uri"),
+            policyUri: str("policy-uri"),
+            tosUri: str("tos-uri"),
+          },
           native: v.native === true,
           json: v.json === true,
         };

@@ -169,6 +169,7 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
           accessTokenTtl: command.accessTokenTtl,
           refreshTokenTtl: command.refreshTokenTtl,
           refreshTokenIdleTtl: command.refreshTokenIdleTtl,
+          ...command.oidc,
         },
         actor,
       );

@@ -8,6 +8,7 @@ import type { ScopeService } from "../scopes/scope-service";
 import type { Clock } from "../server/clock";
 import { ValidationError, fromZodIssues } from "../server/errors";
 import { hashSecret, randomToken } from "../security/secrets";
+import { redirectHosts } from "../oidc/subject";
 import { checkRedirectUri, isAbsoluteUriWithoutFragment } from "./redirect-uri";
 
 export const supportedGrantTypes = ["authorization_code", "refresh_token", "client_credentials"] as const;
@@ -35,7 +36,41 @@ export const newClientSchema = z.object({
   accessTokenTtl: z.number().int().min(60).max(86_400).optional(),
   refreshTokenTtl: z.number().int().min(300).max(31_536_000).optional(),
   refreshTokenIdleTtl: z.number().int().min(300).max(31_536_000).optional(),
+  idTokenTtl: z.number().int().min(60).max(86_400).optional(),
+  // OpenID Connect Dynamic Client Registration 1.0 §2 metadata.
+  /** OIDC Core §8: "public" (the user id) or "pairwise" (a value per sector identifier). */
+  subjectType: z.enum(["public", "pairwise"]).default("public"),
+  sectorIdentifierUri: z.string().max(2048).optional(),
+  idTokenSignedResponseAlg: z.enum(["RS256", "ES256", "EdDSA"]).default("RS256"),
+  /** Seconds; re-authentication is required when the session is older (Registration §2 default_max_age). */
+  defaultMaxAge: z.number().int().min(0).max(31_536_000).optional(),
+  requireAuthTime: z.boolean().default(false),
+  /** Front-Channel Logout 1.0 §2. */
+  frontchannelLogoutUri: z.string().max(2048).optional(),
+  frontchannelLogoutSessionRequired: z.boolean().default(false),
+  /** Back-Channel Logout 1.0 §2.2. */
+  backchannelLogoutUri: z.string().max(2048).optional(),
+  backchannelLogoutSessionRequired: z.boolean().default(false),
+  /** Whether ending a browser session revokes this client's refresh tokens of that session. */
+  revokeRefreshTokensOnLogout: z.boolean().default(true),
+  logoUri: z.string().max(2048).optional(),
+  clientUri: z.string().max(2048).optional(),
+  policyUri: z.string().max(2048).optional(),
+  tosUri: z.string().max(2048).optional(),
 });
+
+/** An absolute http(s) URL; plain http only for loopback hosts (local development and tests). */
+function isWebUrl(value: string, options: { allowHttp?: boolean } = {}): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.hash || url.username || url.password) return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && (options.allowHttp === true || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+}
 export type NewClient = z.input<typeof newClientSchema>;
 
 export interface CreatedClient {
@@ -118,6 +153,28 @@ export class ClientService {
     if (authMethod === "private_key_jwt" && !c.jwks && !c.jwksUri) {
       issues.push({ field: "jwks", message: "private_key_jwt needs the client's public keys (jwks or jwksUri)" });
     }
+    for (const field of ["logoUri", "clientUri", "policyUri", "tosUri"] as const) {
+      const value = c[field];
+      if (value !== undefined && !isWebUrl(value, { allowHttp: true })) issues.push({ field, message: "must be an absolute http(s) URL" });
+    }
+    // Back-Channel Logout 1.0 §2.2: an absolute URI without a fragment (https outside loopback).
+    if (c.backchannelLogoutUri !== undefined && !isWebUrl(c.backchannelLogoutUri)) {
+      issues.push({ field: "backchannelLogoutUri", message: "must be an https URL without a fragment" });
+    }
+    // Front-Channel Logout 1.0 §2: "The domain, port, and scheme of this URL MUST be the same as
+    // that of a registered Redirection URI value."
+    if (c.frontchannelLogoutUri !== undefined) {
+      const origins = new Set(redirectUris.map((u) => URL.parse(u)?.origin));
+      if (!isWebUrl(c.frontchannelLogoutUri, { allowHttp: true }) || !origins.has(URL.parse(c.frontchannelLogoutUri)?.origin)) {
+        issues.push({ field: "frontchannelLogoutUri", message: "must be an absolute URL with the scheme, host and port of a redirect URI" });
+      }
+    }
+    if (c.subjectType === "pairwise") {
+      const sectorProblem = await checkSectorIdentifier(c.sectorIdentifierUri, redirectUris);
+      if (sectorProblem) issues.push({ field: "sectorIdentifierUri", message: sectorProblem });
+    } else if (c.sectorIdentifierUri !== undefined) {
+      issues.push({ field: "sectorIdentifierUri", message: "only pairwise clients have a sector identifier" });
+    }
     const scopes = [...new Set(c.scopes)];
     const known = await this.deps.scopes.enabledNames();
     const unknown = scopes.filter((s) => !known.has(s));
@@ -151,6 +208,21 @@ export class ClientService {
           ...(c.refreshTokenIdleTtl !== undefined ? { refreshTokenIdleTtl: c.refreshTokenIdleTtl } : {}),
           jwks: c.jwks ? (c.jwks as Prisma.InputJsonValue) : undefined,
           jwksUri: c.jwksUri ?? null,
+          ...(c.idTokenTtl !== undefined ? { idTokenTtl: c.idTokenTtl } : {}),
+          subjectType: c.subjectType,
+          sectorIdentifierUri: c.sectorIdentifierUri ?? null,
+          idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+          defaultMaxAge: c.defaultMaxAge ?? null,
+          requireAuthTime: c.requireAuthTime,
+          frontchannelLogoutUri: c.frontchannelLogoutUri ?? null,
+          frontchannelLogoutSessionRequired: c.frontchannelLogoutSessionRequired,
+          backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+          backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired,
+          revokeRefreshTokensOnLogout: c.revokeRefreshTokensOnLogout,
+          logoUri: c.logoUri ?? null,
+          clientUri: c.clientUri ?? null,
+          policyUri: c.policyUri ?? null,
+          tosUri: c.tosUri ?? null,
           createdAt: now,
         },
       });
@@ -201,4 +273,29 @@ export class ClientService {
   findByClientId(clientId: string): Promise<Client | null> {
     return this.deps.prisma.client.findFirst({ where: { clientId, tenantId: this.deps.tenantId } });
   }
+}
+
+/**
+ * OIDC Core §8.1 and Registration §5: a pairwise client whose redirect URIs span several hosts
+ * needs a sector_identifier_uri; when one is given, it must be https (loopback http allowed) and
+ * serve a JSON array that contains every redirect URI of the client. Returns a problem, or null.
+ */
+async function checkSectorIdentifier(sectorIdentifierUri: string | undefined, redirectUris: readonly string[]): Promise<string | null> {
+  if (sectorIdentifierUri === undefined) {
+    return redirectHosts(redirectUris).length > 1 ? "is required for a pairwise client whose redirect URIs have several hosts (OIDC Core §8.1)" : null;
+  }
+  if (!isWebUrl(sectorIdentifierUri)) return "must be an https URL";
+  let listed: unknown;
+  try {
+    const response = await fetch(sectorIdentifierUri, { redirect: "error", signal: AbortSignal.timeout(5000), headers: { accept: "application/json" } });
+    if (!response.ok) return `could not be fetched (HTTP ${response.status})`;
+    const text = await response.text();
+    if (text.length > 64 * 1024) return "serves a document that is too large";
+    listed = JSON.parse(text);
+  } catch {
+    return "could not be fetched or is not JSON";
+  }
+  if (!Array.isArray(listed) || !listed.every((u) => typeof u === "string")) return "must serve a JSON array of URIs (OIDC Registration §5)";
+  const missing = redirectUris.filter((u) => !listed.includes(u));
+  return missing.length > 0 ? `does not list the redirect URI(s) ${missing.join(", ")} (OIDC Registration §5)` : null;
 }

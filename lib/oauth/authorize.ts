@@ -16,6 +16,26 @@ import { authorizationErrorPage, authorizationErrorResponse, authorizationRespon
 import { OAuthError } from "./errors";
 import { INTERACTION_COOKIE, isBrowserBinding } from "./interactions";
 import { readQuery } from "./params";
+import type { Session } from "../generated/prisma/client";
+import type { Container } from "../server/container";
+import { BROWSER_STATE_COOKIE, computeSessionState, originOf } from "../oidc/session-state";
+
+/**
+ * Session Management 1.0 §2: a successful authentication response carries `session_state` for the
+ * RP's origin (that of the redirect URI), and the browser holds the matching OP browser state
+ * cookie; it is (re)set here when missing, e.g. for a session that started before an upgrade.
+ */
+function sessionStateOf(container: Container, request: Request, clientId: string, redirectUri: string, session: Session) {
+  const browserState = container.sessions.browserState(session);
+  const origin = originOf(redirectUri);
+  const params: Record<string, string> = origin ? { session_state: computeSessionState(clientId, origin, browserState) } : {};
+  const headers: Record<string, string> = {};
+  if (requestCookies(request).get(BROWSER_STATE_COOKIE)?.value !== browserState) {
+    const remaining = Math.floor((session.expiresAt.getTime() - container.clock.nowMs()) / 1000);
+    headers["set-cookie"] = serializeCookie(BROWSER_STATE_COOKIE, browserState, container.sessions.browserStateCookieOptions(Math.max(0, remaining)));
+  }
+  return { params, headers };
+}
 
 /**
  * Requests from Next's client router or from a server action's redirect prefetch (`RSC: 1`) would
@@ -47,7 +67,8 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
   if (prompt === "none") {
     // Signed in and consented before: answer at once (OAuth 2.1 §4.1.2).
     const code = await container.interactions.issueCode(client, authorization, session!);
-    return authorizationResponse(responseTargetOf(authorization), { code }, config.issuer, locale);
+    const state = sessionStateOf(container, request, client.clientId, authorization.redirectUri, session!);
+    return authorizationResponse(responseTargetOf(authorization), { code, ...state.params }, config.issuer, locale, state.headers);
   }
 
   // Bind the interaction to this browser; an existing binding cookie is reused so parallel tabs work.
@@ -96,9 +117,9 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
       return new Response(null, { status: 303, headers: { location: step.location, "cache-control": "no-store" } });
     case "respond": {
       const target = responseTargetOf(step.request);
-      return "code" in step.outcome
-        ? authorizationResponse(target, { code: step.outcome.code }, config.issuer, locale)
-        : authorizationErrorResponse(target, step.outcome.error, config.issuer, locale);
+      if (!("code" in step.outcome)) return authorizationErrorResponse(target, step.outcome.error, config.issuer, locale);
+      const state = sessionStateOf(container, request, step.client.clientId, step.request.redirectUri, session!);
+      return authorizationResponse(target, { code: step.outcome.code, ...state.params }, config.issuer, locale, state.headers);
     }
   }
 };

@@ -67,7 +67,8 @@ async function introspectRefreshToken(container: Container, caller: Client, toke
     token_type: "refresh_token",
     exp: Math.floor((row.idleExpiresAt && row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt).getTime() / 1000),
     iat: Math.floor(row.createdAt.getTime() / 1000),
-    sub: row.userId ?? undefined,
+    // The subject as this client sees it (OIDC Core §8: pairwise clients get their own value).
+    sub: row.userId ? container.oidc.subjects.subjectFor(caller, row.userId) : undefined,
     iss: container.config.issuer,
   });
 }

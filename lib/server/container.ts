@@ -17,6 +17,8 @@ import { KeyStore } from "../keys/key-store";
 import { KeyRotationSchedule } from "../keys/rotation-schedule";
 import { SigningKeyService } from "../keys/signing-key-service";
 import { InteractionService } from "../oauth/interactions";
+import { IdTokenService } from "../oidc/id-token";
+import { SubjectIdentifiers } from "../oidc/subject";
 import { createLogger, type Logger } from "../observability/logger";
 import { ReadinessCheck } from "../observability/readiness";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -76,6 +78,8 @@ export interface Container {
   readonly grants: GrantService;
   /** Pending authorization requests between /oauth/authorize and the login/consent pages. */
   readonly interactions: InteractionService;
+  /** OpenID Connect: subject identifiers (public or pairwise) and ID tokens. */
+  readonly oidc: { subjects: SubjectIdentifiers; idTokens: IdTokenService };
   close(): Promise<void>;
 }
 
@@ -130,8 +134,14 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock }) };
   // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
   const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
-  const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret, secureCookies: config.issuer.startsWith("https:") });
+  const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret,
+    secureCookies: config.issuer.startsWith("https:"),
+    browserStateCrossSite: config.issuer.startsWith("https:") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(config.issuer),
+  });
   const grants = new GrantService({ prisma, clock, tenantId });
+  // OIDC Core §8.1: the pairwise salt is secret and the same on every instance.
+  const subjects = new SubjectIdentifiers(new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly pairwise subject v1", 32)));
+  const idTokens = new IdTokenService({ signer: keyStore, clock, issuer: config.issuer, subjects });
   const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, logger: logger.child({ component: "interactions" }) });
 
   let closed = false;
@@ -164,6 +174,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     sessions,
     grants,
     interactions,
+    oidc: { subjects, idTokens },
     async close() {
       if (closed) return;
       closed = true;

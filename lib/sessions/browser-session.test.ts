@@ -1,3 +1,4 @@
+import { BROWSER_STATE_COOKIE } from "../oidc/session-state";
 import { describe, expect, it } from "vitest";
 import type { PrismaClient } from "../generated/prisma/client";
 import { ManualClock } from "../server/clock";
@@ -39,7 +40,7 @@ describe("BrowserSessionService cookies", () => {
     },
   } as unknown as PrismaClient;
   const service = (secret = "x".repeat(43), secureCookies = true) =>
-    new BrowserSessionService({ prisma, clock, tenantId: "default", cookieSecret: secret, secureCookies });
+    new BrowserSessionService({ prisma, clock, tenantId: "default", cookieSecret: secret, secureCookies, browserStateCrossSite: false });
 
   it("seals only the session id; the cookie round-trips to the session", async () => {
     const header = await service().setCookieHeader(row as never);
@@ -66,8 +67,12 @@ describe("BrowserSessionService cookies", () => {
   it("writes through a Next-style cookie store", async () => {
     const set: [string, string, unknown][] = [];
     await service(undefined, false).writeCookie({ get: () => undefined, set: (n, v, o) => set.push([n, v, o]) }, row as never);
-    expect(set).toHaveLength(1);
+    expect(set).toHaveLength(2);
     expect(set[0]![0]).toBe(SESSION_COOKIE);
     expect(set[0]![2]).toEqual({ httpOnly: true, sameSite: "lax", path: "/", secure: false, maxAge: SESSION_LIFETIME_SECONDS });
+    // Session Management 1.0 §3: the OP browser state, readable by the check_session iframe's script.
+    expect(set[1]![0]).toBe(BROWSER_STATE_COOKIE);
+    expect(set[1]![1]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(set[1]![2]).toEqual({ httpOnly: false, sameSite: "lax", path: "/", secure: false, maxAge: SESSION_LIFETIME_SECONDS });
   });
 });

@@ -12,6 +12,7 @@
 import { sealData, unsealData } from "iron-session";
 import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
 import type { Clock } from "../server/clock";
+import { BROWSER_STATE_COOKIE, browserStateOf } from "../oidc/session-state";
 
 export const SESSION_COOKIE = "authly_session";
 
@@ -26,7 +27,7 @@ export const PASSWORD_AMR = ["pwd"];
 
 export interface CookieOptions {
   httpOnly: boolean;
-  sameSite: "lax";
+  sameSite: "lax" | "none";
   path: string;
   secure: boolean;
   /** Seconds; omitted for a cookie that ends with the browser session. */
@@ -79,7 +80,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
   if (options.httpOnly) parts.push("HttpOnly");
   if (options.secure) parts.push("Secure");
-  parts.push("SameSite=Lax");
+  parts.push(options.sameSite === "none" ? "SameSite=None" : "SameSite=Lax");
   return parts.join("; ");
 }
 
@@ -104,6 +105,11 @@ export class BrowserSessionService {
       cookieSecret: string;
       /** Mark cookies Secure (when the issuer is https). */
       secureCookies: boolean;
+      /**
+       * Whether the browser-state cookie can be SameSite=None (which needs Secure): an https issuer,
+       * or a loopback one (browsers accept Secure cookies from http://localhost).
+       */
+      browserStateCrossSite: boolean;
     },
   ) {}
 
@@ -158,19 +164,50 @@ export class BrowserSessionService {
     return { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: Math.max(0, remaining) };
   }
 
-  /** Sets the session cookie through a Next cookie store (server actions). */
-  async writeCookie(cookies: CookieWriter, session: Session): Promise<void> {
-    cookies.set(SESSION_COOKIE, await this.seal(session), this.cookieOptions(session));
+  /**
+   * Session Management 1.0 §3: the OP browser state cookie, readable by the check_session iframe's
+   * script (not HttpOnly; it holds no secret, only a value derived from the session id). The iframe
+   * runs in the relying party's page, so the cookie must be SameSite=None to be visible there.
+   */
+  browserStateCookieOptions(maxAge?: number): CookieOptions {
+    const crossSite = this.deps.browserStateCrossSite;
+    return { httpOnly: false, sameSite: crossSite ? "none" : "lax", path: "/", secure: crossSite || this.deps.secureCookies, ...(maxAge !== undefined && { maxAge }) };
   }
 
-  /** The Set-Cookie header value for a plain Response (the fast door). */
+  /** The OP browser state of a session (Session Management 1.0 §3). */
+  browserState(session: Pick<Session, "id">): string {
+    return browserStateOf(this.deps.cookieSecret, session.id);
+  }
+
+  /** Sets the session cookie and the browser-state cookie through a Next cookie store (server actions). */
+  async writeCookie(cookies: CookieWriter, session: Session): Promise<void> {
+    const options = this.cookieOptions(session);
+    cookies.set(SESSION_COOKIE, await this.seal(session), options);
+    cookies.set(BROWSER_STATE_COOKIE, this.browserState(session), this.browserStateCookieOptions(options.maxAge));
+  }
+
+  /** The session cookie's Set-Cookie header value for a plain Response (the fast door). */
   async setCookieHeader(session: Session): Promise<string> {
     return serializeCookie(SESSION_COOKIE, await this.seal(session), this.cookieOptions(session));
+  }
+
+  /** Both Set-Cookie header values (session and browser state) for a plain Response. */
+  async setCookieHeaders(session: Session): Promise<string[]> {
+    const options = this.cookieOptions(session);
+    return [
+      serializeCookie(SESSION_COOKIE, await this.seal(session), options),
+      serializeCookie(BROWSER_STATE_COOKIE, this.browserState(session), this.browserStateCookieOptions(options.maxAge)),
+    ];
   }
 
   /** A Set-Cookie header value that removes the session cookie. */
   clearCookieHeader(): string {
     return serializeCookie(SESSION_COOKIE, "", { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: 0 });
+  }
+
+  /** Set-Cookie header values that remove the session and browser-state cookies (logout). */
+  clearCookieHeaders(): string[] {
+    return [this.clearCookieHeader(), serializeCookie(BROWSER_STATE_COOKIE, "", this.browserStateCookieOptions(0))];
   }
 
   /** Records that `clientRowId` (Client.id) received a code or tokens in this session (logout fan-out). */

@@ -77,6 +77,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
     acr: code.acr,
     amr: code.amr,
     claims: code.claims,
+    nonce: code.nonce,
     authorizationCodeId: code.id,
     refresh: mayIssueRefreshToken(client, code.scopes) ? "new" : null,
   });

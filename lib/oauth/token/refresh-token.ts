@@ -86,6 +86,7 @@ export const refreshTokenGrant: GrantHandler = async ({ container, client, param
     acr: token.acr,
     amr: token.amr,
     claims: token.claims,
+    nonce: null,
     authorizationCodeId: token.authorizationCodeId,
     refresh: { familyId: token.familyId, expiresAt: token.expiresAt, rotatedFromId: token.id },
   });

@@ -3,6 +3,7 @@ import type { Client } from "../../generated/prisma/client";
 import { Prisma } from "../../generated/prisma/client";
 import { hashSecret, randomToken } from "../../security/secrets";
 import type { Container } from "../../server/container";
+import { parseClaimsRequest, releasedClaims } from "../../oidc/claims";
 import type { TokenResponse } from "./types";
 
 export interface UserGrant {
@@ -19,6 +20,8 @@ export interface UserGrant {
   acr: string | null;
   amr: string[];
   claims: Prisma.JsonValue | null;
+  /** The authentication request's nonce: echoed in the ID token of a code exchange (OIDC Core §3.1.3.6), not on refresh. */
+  nonce: string | null;
   authorizationCodeId: string | null;
   /** Continue this refresh token family (rotation) or start a new one; null: no refresh token. */
   refresh: { familyId: string; expiresAt: Date; rotatedFromId: string } | "new" | null;
@@ -33,7 +36,8 @@ export async function issueUserTokens(container: Container, grant: UserGrant): P
   const now = clock.now();
   const access = await accessTokens.issue({
     client: grant.client,
-    subject: grant.userId,
+    // OIDC Core §8: the subject as this client sees it (pairwise clients get their own value).
+    subject: container.oidc.subjects.subjectFor(grant.client, grant.userId),
     scopes: grant.accessScopes,
     audience: grant.audience,
     ttlSeconds: grant.client.accessTokenTtl,
@@ -100,7 +104,31 @@ export async function issueUserTokens(container: Container, grant: UserGrant): P
   // RFC 6749 §5.1: scope is returned (we always return it, even when identical to the request).
   if (grant.accessScopes.length > 0) body.scope = grant.accessScopes.join(" ");
   if (refreshToken) body.refresh_token = refreshToken;
+  // OIDC Core §3.1.3.3: an ID token for OpenID requests; §12.2: again on refresh, with the
+  // original auth_time (carried on the refresh token) and without a nonce.
+  if (grant.accessScopes.includes("openid")) body.id_token = await issueIdToken(container, grant, access.token);
   return body;
+}
+
+async function issueIdToken(container: Container, grant: UserGrant, accessToken: string): Promise<string> {
+  // OIDC Core §5.5: user claims asked for in the claims request's id_token member.
+  const requested = parseClaimsRequest(grant.claims)?.id_token;
+  let userClaims: Record<string, unknown> | undefined;
+  if (requested && Object.keys(requested).length > 0) {
+    const user = await container.users.findById(grant.userId);
+    if (user) userClaims = releasedClaims(user, [], requested);
+  }
+  return container.oidc.idTokens.issue({
+    client: grant.client,
+    userId: grant.userId,
+    sessionId: grant.sessionId,
+    authTime: grant.authTime,
+    acr: grant.acr,
+    amr: grant.amr,
+    nonce: grant.nonce,
+    accessToken,
+    userClaims,
+  });
 }
 
 /** OIDC Core §11: for OpenID requests a refresh token needs offline_access; plain OAuth grants get one when the client may refresh. */
