@@ -506,7 +506,8 @@ describe(`authorization endpoint (${databaseKind})`, () => {
         codeChallengeMethod: "S256",
         nonce: "nonce-42",
         claims: { userinfo: { name: { essential: true } } },
-        acr: null,
+        // OIDC Core §3.1.2.1 acr_values: a password sign-in is urn:authly:acr:password.
+        acr: "urn:authly:acr:password",
         amr: ["pwd"],
         consumedAt: null,
       });

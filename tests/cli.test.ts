@@ -42,6 +42,45 @@ describe(`CLI commands (${databaseKind})`, () => {
     expect((await cli("clients", "list")).stdout).toContain(String(body.client_id));
   });
 
+  it("clients create takes the OpenID Connect metadata (pairwise, ID token alg, logout URIs) and refuses bad values", async () => {
+    const created = await cli(
+      "clients", "create", "--name", "RP", "--type", "confidential", "--redirect-uri", "https://rp.example.com/cb",
+      "--post-logout-redirect-uri", "https://rp.example.com/bye", "--grant-types", "authorization_code", "--scopes", "openid",
+      "--pairwise", "--id-token-alg", "EdDSA", "--default-max-age", "600", "--require-auth-time",
+      "--frontchannel-logout-uri", "https://rp.example.com/fc", "--backchannel-logout-uri", "https://rp.example.com/bc",
+      "--backchannel-logout-session-required", "--policy-uri", "https://rp.example.com/privacy", "--json",
+    );
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      subject_type: "pairwise",
+      id_token_signed_response_alg: "EdDSA",
+      default_max_age: 600,
+      require_auth_time: true,
+      post_logout_redirect_uris: ["https://rp.example.com/bye"],
+      frontchannel_logout_uri: "https://rp.example.com/fc",
+      frontchannel_logout_session_required: false,
+      backchannel_logout_uri: "https://rp.example.com/bc",
+      backchannel_logout_session_required: true,
+      revoke_refresh_tokens_on_logout: true,
+      policy_uri: "https://rp.example.com/privacy",
+    });
+    // Front-Channel Logout 1.0 §2: same scheme, host and port as a redirect URI.
+    const foreign = await cli(
+      "clients", "create", "--name", "Bad", "--type", "confidential", "--redirect-uri", "https://rp.example.com/cb",
+      "--grant-types", "authorization_code", "--frontchannel-logout-uri", "https://elsewhere.example.com/fc",
+    );
+    expect(foreign.code).not.toBe(0);
+    expect(foreign.stderr).toMatch(/frontchannelLogoutUri/);
+    // Back-Channel Logout 1.0 §2.2: no fragment; plain http only for loopback.
+    const insecure = await cli(
+      "clients", "create", "--name", "Bad", "--type", "confidential", "--redirect-uri", "https://rp.example.com/cb",
+      "--grant-types", "authorization_code", "--backchannel-logout-uri", "http://rp.example.com/bc",
+    );
+    expect(insecure.code).not.toBe(0);
+    expect(insecure.stderr).toMatch(/backchannelLogoutUri/);
+  });
+
   it("clients create for a public client with --auth-method none has no secret", async () => {
     const created = await cli("clients", "create", "--name", "SPA", "--type", "public", "--redirect-uri", "https://spa.example.com/cb", "--grant-types", "authorization_code", "--scopes", "openid", "--auth-method", "none", "--json");
     expect(created.code).toBe(0);

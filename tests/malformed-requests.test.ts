@@ -137,6 +137,8 @@ const A = "/oauth/authorize";
 const RESUME = "/oauth/authorize/resume";
 const JWKS = "/oauth/jwks";
 const DISCOVERY = "/.well-known/oauth-authorization-server";
+const OIDC_DISCOVERY = "/.well-known/openid-configuration";
+const USERINFO = "/oidc/userinfo";
 
 const cc = (extra: Record<string, string | string[] | undefined> = {}) => enc({ grant_type: "client_credentials", ...extra });
 
@@ -335,6 +337,27 @@ const documentCases: MalformedCase[] = [
   { name: "DELETE (405)", endpoint: DISCOVERY, method: "DELETE", expectStatus: 405, expectError: "method_not_allowed" },
 ];
 
+/** UserInfo (OIDC Core §5.3): RFC 6750 §3 errors, JSON bodies, never a 500. */
+const userinfoCases: MalformedCase[] = [
+  { name: "no token at all (401)", endpoint: USERINFO, method: "GET", expectStatus: 401, expectError: "invalid_token" },
+  { name: "an empty Bearer", endpoint: USERINFO, method: "GET", headers: { authorization: "Bearer " }, expectStatus: 400, expectError: "invalid_request" },
+  { name: "a Basic Authorization header", endpoint: USERINFO, method: "GET", headers: { authorization: `Basic ${b64("a:b")}` }, expectStatus: 400, expectError: "invalid_request" },
+  { name: "a token with a space inside", endpoint: USERINFO, method: "GET", headers: { authorization: "Bearer abc def" }, expectStatus: 400, expectError: "invalid_request" },
+  { name: "a token with characters outside b64token", endpoint: USERINFO, method: "GET", headers: { authorization: "Bearer abc<script>" }, expectStatus: 400, expectError: "invalid_request" },
+  { name: "a garbage token", endpoint: USERINFO, method: "GET", headers: { authorization: "Bearer not.a.token" }, expectStatus: 401, expectError: "invalid_token" },
+  { name: "an unsigned alg:none JWT", endpoint: USERINFO, method: "GET", headers: { authorization: `Bearer ${unsignedJwt({ iss: ISSUER, sub: "x", scope: "openid" })}` }, expectStatus: 401, expectError: "invalid_token" },
+  { name: "an oversized token (9 KB)", endpoint: USERINFO, method: "GET", headers: { authorization: `Bearer ${long(9000)}` }, expectStatus: 401, expectError: "invalid_token" },
+  { name: "a client_credentials token without openid (403)", endpoint: USERINFO, method: "GET", headers: (f) => ({ authorization: `Bearer ${f.svcAccessToken}` }), expectStatus: 403, expectError: "insufficient_scope" },
+  { name: "the token in the header and the body", endpoint: USERINFO, method: "POST", headers: (f) => ({ authorization: `Bearer ${f.svcAccessToken}` }), body: (f) => enc({ access_token: f.svcAccessToken }), expectStatus: 400, expectError: "invalid_request" },
+  { name: "access_token twice in the body", endpoint: USERINFO, method: "POST", body: enc({ access_token: ["a", "b"] }), expectStatus: 400, expectError: "invalid_request" },
+  { name: "a 70 KB form body (413)", endpoint: USERINFO, method: "POST", body: enc({ access_token: long(70 * 1024) }), expectStatus: 413, expectError: "invalid_request" },
+  { name: "a JSON body is not read", endpoint: USERINFO, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: "x" }), expectStatus: 401, expectError: "invalid_token" },
+  { name: "a token in the query is not accepted", endpoint: USERINFO, method: "GET", query: (f) => enc({ access_token: f.svcAccessToken }), expectStatus: 401, expectError: "invalid_token" },
+  { name: "PUT (405)", endpoint: USERINFO, method: "PUT", body: "x=1", expectStatus: 405, expectError: "method_not_allowed" },
+  { name: "DELETE (405)", endpoint: USERINFO, method: "DELETE", expectStatus: 405, expectError: "method_not_allowed" },
+  { name: "POST (405)", endpoint: OIDC_DISCOVERY, method: "POST", body: "x=1", expectStatus: 405, expectError: "method_not_allowed" },
+];
+
 /** Pages: the client or its redirect URI is not established (RFC 6749 §4.1.2.1: never redirect). */
 const authorizePageCases: MalformedCase[] = [
   { name: "no parameters at all", endpoint: A, method: "GET", expectStatus: 400, expectError: "invalid_request" },
@@ -422,6 +445,129 @@ const authorizeRedirectCases: MalformedCase[] = [
   },
 ];
 
+// ---- OpenID Connect authentication request parameters (OIDC Core §3.1.2.1, §5.5): begin ----
+/** An ID token of this server, issued to `clientId` (a real one, for id_token_hint cases). */
+async function idTokenOf(clientId: string, userId: string): Promise<string> {
+  const client = await ctx.container.clients.findActive(clientId);
+  if (!client) throw new Error(`no client ${clientId}`);
+  return ctx.container.oidc.idTokens.issue({ client, userId, sessionId: null, authTime: null, acr: null, amr: [] });
+}
+
+const oidcAuthorizeCases: MalformedCase[] = [
+  redirect("claims JSON over 4096 characters", (f) => authz(f.web.id, { claims: JSON.stringify({ userinfo: { name: { value: long(4100) } } }) }), "invalid_request"),
+  redirect("claims that is JSON null", (f) => authz(f.web.id, { claims: "null" }), "invalid_request"),
+  redirect("claims that is a JSON string", (f) => authz(f.web.id, { claims: '"userinfo"' }), "invalid_request"),
+  redirect("claims that is a number", (f) => authz(f.web.id, { claims: "42" }), "invalid_request"),
+  redirect("claims that is not JSON", (f) => authz(f.web.id, { claims: "{userinfo:" }), "invalid_request"),
+  redirect("claims with a string id_token member", (f) => authz(f.web.id, { claims: '{"id_token":"email"}' }), "invalid_request"),
+  redirect("claims with an array userinfo member", (f) => authz(f.web.id, { claims: '{"userinfo":["email"]}' }), "invalid_request"),
+  redirect("claims with a number as an individual claim request", (f) => authz(f.web.id, { claims: '{"userinfo":{"email":5}}' }), "invalid_request"),
+  redirect("claims with a non-boolean essential", (f) => authz(f.web.id, { claims: '{"id_token":{"acr":{"essential":"yes"}}}' }), "invalid_request"),
+  redirect("claims with values that is not an array", (f) => authz(f.web.id, { claims: '{"id_token":{"acr":{"values":"urn:x"}}}' }), "invalid_request"),
+  redirect("claims requesting more than 64 claims", (f) => authz(f.web.id, { claims: JSON.stringify({ userinfo: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`c${i}`, null])) }) }), "invalid_request"),
+  redirect("an unknown prompt value", (f) => authz(f.web.id, { prompt: "bogus" }), "invalid_request"),
+  redirect("a known and an unknown prompt value", (f) => authz(f.web.id, { prompt: "login create" }), "invalid_request"),
+  redirect("prompt values are case-sensitive", (f) => authz(f.web.id, { prompt: "Login" }), "invalid_request"),
+  redirect("prompt=none with consent", (f) => authz(f.web.id, { prompt: "none consent" }), "invalid_request"),
+  redirect("prompt=none with login", (f) => authz(f.web.id, { prompt: "login none" }), "invalid_request"),
+  redirect("duplicated prompt", (f) => authz(f.web.id, { prompt: ["login", "login"] }), "invalid_request"),
+  redirect("prompt=none without a session", (f) => authz(f.web.id, { prompt: "none" }), "login_required"),
+  redirect("a garbage id_token_hint", (f) => authz(f.web.id, { id_token_hint: "not-a-jwt" }), "invalid_request"),
+  redirect("an id_token_hint with three garbage parts", (f) => authz(f.web.id, { id_token_hint: "a.b.c" }), "invalid_request"),
+  redirect("an unsigned (alg none) id_token_hint", (f) => authz(f.web.id, { id_token_hint: unsignedJwt({ iss: ISSUER, sub: f.userId, aud: f.web.id }) }), "invalid_request"),
+  redirect("an id_token_hint signed by a stranger", (f) => authz(f.web.id, { id_token_hint: `${long(20, "e")}.${long(20, "f")}.${long(20, "g")}` }), "invalid_request"),
+  redirect("an id_token_hint over 8 KB", (f) => authz(f.web.id, { id_token_hint: long(8200) }), "invalid_request"),
+  redirect("an access token as id_token_hint", (f) => authz(f.web.id, { id_token_hint: f.svcAccessToken }), "invalid_request"),
+  { name: "an id_token_hint issued to another client", endpoint: A, method: "GET", query: async (f) => authz(f.web.id, { id_token_hint: await idTokenOf(f.spa.id, f.userId) }), expectStatus: 303, expectError: "invalid_request", expectRedirectTo: REDIRECT },
+  redirect("a negative max_age", (f) => authz(f.web.id, { max_age: "-5" }), "invalid_request"),
+  redirect("a non-numeric max_age", (f) => authz(f.web.id, { max_age: "ten" }), "invalid_request"),
+  redirect("a fractional max_age", (f) => authz(f.web.id, { max_age: "1.5" }), "invalid_request"),
+  redirect("a max_age in exponent notation", (f) => authz(f.web.id, { max_age: "1e3" }), "invalid_request"),
+  redirect("a max_age too large", (f) => authz(f.web.id, { max_age: "99999999999" }), "invalid_request"),
+  redirect("duplicated max_age", (f) => authz(f.web.id, { max_age: ["0", "0"] }), "invalid_request"),
+  redirect("duplicated nonce (a list is not a nonce)", (f) => authz(f.web.id, { nonce: ["n1", "n2"] }), "invalid_request"),
+  redirect("duplicated nonce in a POST body", (f) => authz(f.web.id, { nonce: ["n1", "n1"] }), "invalid_request", REDIRECT, "POST"),
+  // PostgreSQL stores no NUL character (text, jsonb): refused up front, never a 500.
+  redirect("a nonce with a NUL character", (f) => authz(f.web.id, { nonce: "n\u0000n" }), "invalid_request"),
+  redirect("a state with a NUL character", (f) => authz(f.web.id, { state: "s\u0000s" }), "invalid_request"),
+  redirect("a login_hint with a NUL character", (f) => authz(f.web.id, { login_hint: "a\u0000@example.com" }), "invalid_request"),
+  redirect("claims with an escaped NUL character", (f) => authz(f.web.id, { claims: '{"userinfo":{"name":{"value":"a\\u0000b"}}}' }), "invalid_request"),
+  redirect("claims with an escaped NUL in a claim name", (f) => authz(f.web.id, { claims: '{"userinfo":{"na\\u0000me":null}}' }), "invalid_request"),
+  redirect("an essential acr that cannot be satisfied (OIDC Core §5.5.1.1)", (f) => authz(f.web.id, { claims: '{"id_token":{"acr":{"essential":true,"values":["urn:example:mfa"]}}}' }), "access_denied"),
+];
+// ---- OpenID Connect authentication request parameters: end ----
+
+// ---- OIDC logout (RP-Initiated Logout 1.0, /oidc/logout): begin ----
+// No case has a browser session, so nothing is ever ended here. Every answer is a page (400 for a
+// request that fails validation, 200 "signed out" otherwise), never a 500 and never a redirect to
+// a URI that is not registered as a post_logout_redirect_uri of the identified client (§3, §4).
+const LOGOUT = "/oidc/logout";
+const UNREGISTERED = "https://evil.example.net/after-logout";
+
+/** An ID token of this server for `clientId` (a genuine id_token_hint). */
+async function logoutHintFor(clientId: string, userId: string): Promise<string> {
+  const client = await ctx.container.clients.findActive(clientId);
+  if (!client) throw new Error(`no client ${clientId}`);
+  return ctx.container.oidc.idTokens.issue({ client, userId, sessionId: "no-such-session", authTime: null, acr: null, amr: [] });
+}
+
+/** A JWT that looks like an ID token but is signed by a key and issuer that are not ours. */
+const foreignIdToken = (f: Fixtures, iss = "https://other-op.example.com") =>
+  new SignJWT({ sub: f.userId, aud: f.web.id }).setProtectedHeader({ alg: "ES256", typ: "JWT", kid: "k1" }).setIssuer(iss).setIssuedAt().sign(strangerKey);
+
+const lo = (name: string, query: Lazy<string>, expectStatus: 200 | 400, extra: Partial<MalformedCase> = {}): MalformedCase => ({
+  name,
+  endpoint: LOGOUT,
+  method: "GET",
+  query,
+  expectStatus,
+  ...(expectStatus === 400 && { expectError: "invalid_request" }),
+  mustNotContain: [UNREGISTERED, "javascript:"],
+  ...extra,
+});
+
+const logoutCases: MalformedCase[] = [
+  lo("no parameters at all (the signed-out page)", "", 200),
+  lo("a garbage id_token_hint", enc({ id_token_hint: "garbage", post_logout_redirect_uri: UNREGISTERED }), 400),
+  lo("an id_token_hint of three garbage parts", enc({ id_token_hint: "a.b.c" }), 400),
+  lo("an unsigned (alg none) id_token_hint", (f) => enc({ id_token_hint: unsignedJwt({ iss: ISSUER, sub: f.userId, aud: f.web.id }) }), 400),
+  lo("an id_token_hint of another issuer, signed by its key", async (f) => enc({ id_token_hint: await foreignIdToken(f) }), 400),
+  lo("an id_token_hint with our issuer, signed by a stranger", async (f) => enc({ id_token_hint: await foreignIdToken(f, ISSUER) }), 400),
+  lo("an access token as id_token_hint", (f) => enc({ id_token_hint: f.svcAccessToken }), 400),
+  lo("a refresh token as id_token_hint", (f) => enc({ id_token_hint: f.refreshToken }), 400),
+  lo("an id_token_hint over 8 KB", enc({ id_token_hint: long(8200) }), 400),
+  lo("an id_token_hint over the parameter limit (9 KB)", enc({ id_token_hint: long(9000) }), 400),
+  lo("a duplicated id_token_hint", async (f) => { const t = await logoutHintFor(f.web.id, f.userId); return enc({ id_token_hint: [t, t] }); }, 400),
+  lo("a client_id that differs from the hint's audience", async (f) => enc({ id_token_hint: await logoutHintFor(f.web.id, f.userId), client_id: f.spa.id }), 400),
+  lo("an unknown client_id", enc({ client_id: "nobody", post_logout_redirect_uri: UNREGISTERED }), 400),
+  lo("a disabled client_id", (f) => enc({ client_id: f.disabled.id, post_logout_redirect_uri: REDIRECT }), 400),
+  lo("an oversized client_id (300 characters)", enc({ client_id: long(300) }), 400),
+  lo("a duplicated client_id", (f) => enc({ client_id: [f.web.id, f.web.id] }), 400),
+  lo("an unregistered post_logout_redirect_uri with a valid hint", async (f) => enc({ id_token_hint: await logoutHintFor(f.web.id, f.userId), post_logout_redirect_uri: UNREGISTERED, state: "s" }), 200),
+  lo("an unregistered post_logout_redirect_uri with a client_id", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), 200),
+  lo("the client's redirect_uri is not a post-logout redirect URI", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: REDIRECT }), 200),
+  lo("a post_logout_redirect_uri without any client", enc({ post_logout_redirect_uri: UNREGISTERED }), 200),
+  lo("a javascript: post_logout_redirect_uri", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: "javascript:alert(1)" }), 200),
+  lo("an oversized post_logout_redirect_uri (3000 characters)", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: `${REDIRECT}?${long(3000)}` }), 400),
+  lo("a duplicated post_logout_redirect_uri", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: [UNREGISTERED, UNREGISTERED] }), 400),
+  lo("an oversized state (3000 characters)", (f) => enc({ client_id: f.web.id, state: long(3000) }), 400),
+  lo("a duplicated state", (f) => enc({ client_id: f.web.id, state: ["a", "b"] }), 400),
+  lo("an oversized ui_locales", enc({ ui_locales: long(300) }), 400),
+  lo("a state with markup is never echoed", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED, state: '"><script>alert(1)</script>' }), 200, { mustNotContain: [UNREGISTERED, "<script>alert"] }),
+  lo("a forged confirmation (a CSRF token without a session)", (f) => enc({ client_id: f.web.id, csrf_token: long(43, "A") }), 200),
+  lo("an oversized csrf_token", enc({ csrf_token: long(200) }), 400),
+  lo("too many parameters (65)", Array.from({ length: 65 }, (_, i) => `p${i}=1`).join("&"), 400),
+  { name: "POST: a garbage id_token_hint", endpoint: LOGOUT, method: "POST", body: enc({ id_token_hint: "garbage" }), expectStatus: 400, expectError: "invalid_request" },
+  { name: "POST: a duplicated post_logout_redirect_uri", endpoint: LOGOUT, method: "POST", body: (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: [REDIRECT, REDIRECT] }), expectStatus: 400, expectError: "invalid_request" },
+  { name: "POST: an unregistered post_logout_redirect_uri", endpoint: LOGOUT, method: "POST", body: (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), expectStatus: 200, mustNotContain: [UNREGISTERED] },
+  { name: "POST: a JSON body (415)", endpoint: LOGOUT, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id_token_hint: "x" }), expectStatus: 415, expectError: "invalid_request" },
+  { name: "POST: a 70 KB body (413)", endpoint: LOGOUT, method: "POST", body: enc({ state: long(70 * 1024) }), expectStatus: 413, expectError: "invalid_request" },
+  { name: "POST: invalid UTF-8", endpoint: LOGOUT, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new Uint8Array([...bytes("state="), 0xc3, 0x28, 0xff]), expectStatus: 400, expectError: "invalid_request" },
+  { name: "HEAD (405: GET has side effects)", endpoint: LOGOUT, method: "HEAD", expectStatus: 405 },
+  { name: "PUT (405)", endpoint: LOGOUT, method: "PUT", body: "x=1", expectStatus: 405, expectError: "method_not_allowed" },
+];
+// ---- OIDC logout: end ----
+
 const authorizeMethodCases: MalformedCase[] = [
   { name: "HEAD (405: GET has side effects)", endpoint: A, method: "HEAD", query: (f) => authz(f.web.id), expectStatus: 405 },
   { name: "PUT (405)", endpoint: A, method: "PUT", body: (f) => authz(f.web.id), expectStatus: 405, expectError: "method_not_allowed" },
@@ -440,9 +586,12 @@ const cases: MalformedCase[] = [
   ...prefix("introspect", introspectionCases),
   ...prefix("revoke", revocationCases),
   ...prefix("document", documentCases),
+  ...prefix("userinfo", userinfoCases),
   ...prefix("authorize page", authorizePageCases),
   ...prefix("authorize redirect", authorizeRedirectCases),
+  ...prefix("authorize oidc", oidcAuthorizeCases),
   ...prefix("authorize misc", authorizeMethodCases),
+  ...prefix("logout", logoutCases),
   {
     // RFC 7009 §2.2: "An invalid token type hint value is ignored by the authorization server and
     // does not influence the revocation response."
@@ -504,11 +653,24 @@ async function check(c: MalformedCase, f: Fixtures) {
   expect(headers.get("x-request-id")).toBeTruthy();
   expect(headers.get("x-content-type-options")).toBe("nosniff");
 
-  if ([T, I, R].includes(c.endpoint)) expect(headers.get("cache-control")).toContain("no-store");
+  if ([T, I, R, USERINFO].includes(c.endpoint)) expect(headers.get("cache-control")).toContain("no-store");
+  // RFC 6750 §3: UserInfo errors carry a Bearer challenge.
+  if (c.endpoint === USERINFO && c.expectStatus !== 405) expect(headers.get("www-authenticate")).toMatch(/^Bearer realm="[^"]+"/);
   if (c.expectStatus === 405) expect(headers.get("allow")).toBeTruthy();
   if (c.expectChallenge === true) expect(headers.get("www-authenticate")).toMatch(/^Basic realm="[^"]+"/);
   if (c.expectChallenge === false) expect(headers.get("www-authenticate")).toBeNull();
 
+  // ---- OIDC logout: begin ----
+  if (c.endpoint === LOGOUT && c.expectStatus !== 405) {
+    // RP-Initiated Logout 1.0 §3, §4: a page for the user, never a redirect, never framed.
+    expect(headers.get("location")).toBeNull();
+    expect(headers.get("content-type")).toMatch(/^text\/html/);
+    expect(headers.get("cache-control")).toContain("no-store");
+    expect(headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    if (c.expectError !== undefined) expect(text).toContain(`<code>${c.expectError}</code>`);
+    return;
+  }
+  // ---- OIDC logout: end ----
   const authorizeHtml = (c.endpoint === A || c.endpoint === RESUME) && c.expectStatus !== 405;
   if (authorizeHtml && c.expectStatus === 303) {
     // RFC 6749 §4.1.2.1 + RFC 9207 §2: error, state as sent, iss; never a code.

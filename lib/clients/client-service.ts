@@ -8,6 +8,7 @@ import type { ScopeService } from "../scopes/scope-service";
 import type { Clock } from "../server/clock";
 import { ValidationError, fromZodIssues } from "../server/errors";
 import { hashSecret, randomToken } from "../security/secrets";
+import { originOf } from "../oidc/session-state";
 import { redirectHosts } from "../oidc/subject";
 import { checkRedirectUri, isAbsoluteUriWithoutFragment } from "./redirect-uri";
 
@@ -89,6 +90,7 @@ const CHANGE_CHANNEL = "clients:changed";
 export class ClientService {
   private readonly cached = new Map<string, { client: Client | null; until: number }>();
   private readonly loading = new Map<string, Promise<Client | null>>();
+  private codeOrigins: { origins: Promise<readonly string[]>; until: number } | undefined;
   private subscription: Promise<unknown> | undefined;
 
   constructor(
@@ -100,6 +102,7 @@ export class ClientService {
     this.subscription ??= this.deps.cache
       .subscribe(CHANGE_CHANNEL, (clientId) => {
         this.cached.delete(clientId);
+        this.codeOrigins = undefined;
       })
       .catch((error: unknown) => this.deps.logger.warn("cannot subscribe to client changes", { error }));
     return this.subscription;
@@ -108,6 +111,7 @@ export class ClientService {
   /** Drops the cached copy here and on every other instance. Call after any change to a client. */
   async announceChange(clientId: string): Promise<void> {
     this.cached.delete(clientId);
+    this.codeOrigins = undefined;
     await this.deps.cache.publish(CHANGE_CHANNEL, clientId).catch((error: unknown) => this.deps.logger.warn("cannot announce a client change", { error }));
   }
 
@@ -268,6 +272,35 @@ export class ClientService {
       this.loading.set(clientId, pending);
     }
     return pending;
+  }
+
+  /**
+   * The origins (scheme, host, port) of the redirect URIs of every enabled client with the
+   * authorization_code grant, sorted: the relying-party pages that may embed the check_session
+   * iframe (lib/oidc/check-session.ts). Served from memory like `findActive`, and dropped on any
+   * client change (here, or on another instance through `clients:changed`).
+   */
+  authorizationCodeOrigins(): Promise<readonly string[]> {
+    if (!this.subscription) void this.startListening();
+    const now = this.deps.clock.nowMs();
+    if (this.codeOrigins && this.codeOrigins.until > now) return this.codeOrigins.origins;
+    const origins = this.deps.prisma.client
+      .findMany({ where: { tenantId: this.deps.tenantId, enabled: true, grantTypes: { has: "authorization_code" } }, select: { redirectUris: true } })
+      .then((rows) => {
+        const found = new Set<string>();
+        for (const uri of rows.flatMap((r) => r.redirectUris)) {
+          const origin = originOf(uri);
+          if (origin && /^https?:/.test(origin)) found.add(origin);
+        }
+        return [...found].sort();
+      });
+    const entry = { origins, until: now + CLIENT_CACHE_MS };
+    this.codeOrigins = entry;
+    // A failed load is not remembered.
+    origins.catch(() => {
+      if (this.codeOrigins === entry) this.codeOrigins = undefined;
+    });
+    return origins;
   }
 
   findByClientId(clientId: string): Promise<Client | null> {

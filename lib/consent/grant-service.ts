@@ -1,10 +1,11 @@
 /**
- * Consent: the current `Grant` per user and client (which scopes the user allowed), and the
- * append-only `ConsentRecord` history of every decision (GDPR Art. 7(1): the controller must be
- * able to demonstrate consent).
+ * Consent: the current `Grant` per user and client (which scopes and which individually requested
+ * claims, OIDC Core §5.5, the user allowed), and the append-only `ConsentRecord` history of
+ * every decision (GDPR Art. 7(1): the controller must be able to demonstrate consent).
  */
 import type { Grant, PrismaClient } from "../generated/prisma/client";
 import type { Clock } from "../server/clock";
+import { claimsOfScopes } from "../oidc/authentication-request";
 
 /** Version of the consent screen's wording; stored with every grant and record. */
 export const CONSENT_TEXT_VERSION = "1";
@@ -20,29 +21,40 @@ export class GrantService {
     return grant && !grant.revokedAt ? grant : null;
   }
 
-  /** Whether an active grant already covers every requested scope (an empty request is covered by any grant). */
-  static covers(grant: Grant | null, scopes: readonly string[]): boolean {
+  /**
+   * Whether an active grant already covers every requested scope and every individually requested
+   * user claim (OIDC Core §5.5); a claim is also covered by a granted scope that releases it
+   * (§5.4). An empty request is covered by any grant.
+   */
+  static covers(grant: Grant | null, scopes: readonly string[], claims: readonly string[] = []): boolean {
     if (!grant || grant.revokedAt) return false;
     const granted = new Set(grant.scopes);
-    return scopes.every((s) => granted.has(s));
+    if (!scopes.every((s) => granted.has(s))) return false;
+    if (claims.length === 0) return true;
+    const grantedClaims = new Set([...grant.claims, ...claimsOfScopes(grant.scopes)]);
+    return claims.every((c) => grantedClaims.has(c));
   }
 
   /**
-   * Records an "allow": creates the grant or extends it with the new scopes (a withdrawn grant
-   * starts over with just these), and appends a "granted" ConsentRecord, in one transaction.
+   * Records an "allow": creates the grant or extends it with the new scopes and claims (a
+   * withdrawn grant starts over with just these), and appends a "granted" ConsentRecord, in one
+   * transaction. (ConsentRecord has no claims column: the audit event carries them.)
    */
-  async allow(userId: string, clientRowId: string, scopes: readonly string[]): Promise<Grant> {
+  async allow(userId: string, clientRowId: string, scopes: readonly string[], claims: readonly string[] = []): Promise<Grant> {
     const now = this.deps.clock.now();
     const tenantId = this.deps.tenantId;
     return this.deps.prisma.$transaction(async (tx) => {
       const key = { tenantId_userId_clientId: { tenantId, userId, clientId: clientRowId } };
       const existing = await tx.grant.findUnique({ where: key });
-      const merged = existing && !existing.revokedAt ? [...new Set([...existing.scopes, ...scopes])] : [...new Set(scopes)];
+      const active = existing && !existing.revokedAt;
+      const merged = active ? [...new Set([...existing.scopes, ...scopes])] : [...new Set(scopes)];
+      const mergedClaims = active ? [...new Set([...existing.claims, ...claims])] : [...new Set(claims)];
       const grant = existing
         ? await tx.grant.update({
             where: { id: existing.id },
             data: {
               scopes: merged,
+              claims: mergedClaims,
               consentTextVersion: CONSENT_TEXT_VERSION,
               revokedAt: null,
               ...(existing.revokedAt ? { grantedAt: now } : {}),
@@ -50,7 +62,16 @@ export class GrantService {
             },
           })
         : await tx.grant.create({
-            data: { tenantId, userId, clientId: clientRowId, scopes: merged, consentTextVersion: CONSENT_TEXT_VERSION, grantedAt: now, updatedAt: now },
+            data: {
+              tenantId,
+              userId,
+              clientId: clientRowId,
+              scopes: merged,
+              claims: mergedClaims,
+              consentTextVersion: CONSENT_TEXT_VERSION,
+              grantedAt: now,
+              updatedAt: now,
+            },
           });
       await tx.consentRecord.create({
         data: { tenantId, userId, clientId: clientRowId, grantId: grant.id, action: "granted", scopes: [...scopes], consentTextVersion: CONSENT_TEXT_VERSION, createdAt: now },

@@ -2,7 +2,7 @@ import type http from "node:http";
 import { getRequestListener, type Http2Bindings, type HttpBindings } from "@hono/node-server";
 import { requestIdFrom } from "../security/headers";
 import type { Container } from "../server/container";
-import { runRoute } from "./pipeline";
+import { runRoute, securityHeadersFor } from "./pipeline";
 import { registerResponseClass } from "./responses";
 import { findRoute, routes } from "./routes";
 import { ifNoneMatchMatches, staticDocumentReply, type StaticDocument } from "./static-document";
@@ -32,17 +32,17 @@ export function createProtocolDoor(container: Container): (req: http.IncomingMes
   );
   // Flat header lists per document object (a new object is built whenever the document changes).
   const headerLists = new WeakMap<StaticDocument, { ok: string[]; notModified: string[] }>();
-  const flat = (headers: Record<string, string>) => {
+  const flat = (route: Route, headers: Record<string, string>) => {
     const list: string[] = [];
     for (const [name, value] of Object.entries(headers)) list.push(name, value);
-    for (const [name, value] of container.securityHeaders) if (!(name in headers)) list.push(name, value);
+    for (const [name, value] of securityHeadersFor(route, container)) if (!(name in headers)) list.push(name, value);
     return list;
   };
 
-  const writeDocument = (doc: StaticDocument, req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
+  const writeDocument = (route: Route, doc: StaticDocument, req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     let lists = headerLists.get(doc);
     if (!lists) {
-      lists = { ok: flat(staticDocumentReply(doc, null).headers), notModified: flat(staticDocumentReply(doc, "*").headers) };
+      lists = { ok: flat(route, staticDocumentReply(doc, null).headers), notModified: flat(route, staticDocumentReply(doc, "*").headers) };
       headerLists.set(doc, lists);
     }
     // Same decision as staticDocumentReply, without building a header object per request.
@@ -62,8 +62,8 @@ export function createProtocolDoor(container: Container): (req: http.IncomingMes
     try {
       const found = route.document!(container);
       // Synchronous when the document is at hand (the common case): no promise, no microtask.
-      if (!(found instanceof Promise)) return writeDocument(found, req, res, requestId);
-      found.then((doc) => writeDocument(doc, req, res, requestId)).catch((error: unknown) => documentFailed(route, res, requestId, error));
+      if (!(found instanceof Promise)) return writeDocument(route, found, req, res, requestId);
+      found.then((doc) => writeDocument(route, doc, req, res, requestId)).catch((error: unknown) => documentFailed(route, res, requestId, error));
     } catch (error) {
       documentFailed(route, res, requestId, error);
     }

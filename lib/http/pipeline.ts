@@ -15,6 +15,15 @@ export function clientAddress(request: Request, container: Container, socketAddr
 }
 
 /**
+ * The security headers a route's responses get where they do not set them. A frameable route
+ * (the check_session iframe) gets no X-Frame-Options: its page's own CSP frame-ancestors decides,
+ * and any other response of it (405, 500) still carries the default CSP with frame-ancestors 'none'.
+ */
+export function securityHeadersFor(route: Route, container: Container): readonly (readonly [string, string])[] {
+  return route.frameable ? container.securityHeaders.filter(([name]) => name !== "x-frame-options") : container.securityHeaders;
+}
+
+/**
  * Runs a protocol route with the cross-cutting concerns that every response gets: request id,
  * security headers, method check, per-IP rate limit, OAuth error serialization, and a
  * last-resort 500 that logs the cause but never leaks it.
@@ -32,7 +41,9 @@ export async function runRoute(route: Route, request: Request, container: Contai
         const pending = container.rateLimits.checkIp(route.rateLimit, clientIp);
         if (pending) await pending;
       }
-      const effective = request.method === "HEAD" ? new Request(request, { method: "GET" }) : request;
+      // Rebuilt from url and headers: the production door's lightweight Request is not a platform
+      // Request, and `new Request(request, ...)` throws on it (HEAD answered 500 there).
+      const effective = request.method === "HEAD" ? new Request(request.url, { method: "GET", headers: request.headers }) : request;
       response = await route.handler(effective, { container, requestId, clientIp });
       if (request.method === "HEAD") response = new Response(null, { status: response.status, headers: response.headers });
     } catch (error) {
@@ -45,10 +56,11 @@ export async function runRoute(route: Route, request: Request, container: Contai
       }
     }
   }
+  const security = securityHeadersFor(route, container);
   const plain = mutableHeadersOf(response);
   if (plain) {
     // The production server's lightweight response: extend its header object in place.
-    for (const [name, value] of container.securityHeaders) if (!(name in plain)) plain[name] = value;
+    for (const [name, value] of security) if (!(name in plain)) plain[name] = value;
     plain["x-request-id"] = requestId;
     return response;
   }
@@ -62,7 +74,7 @@ export async function runRoute(route: Route, request: Request, container: Contai
     headers.set("x-request-id", requestId);
     response = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
-  for (const [name, value] of container.securityHeaders) {
+  for (const [name, value] of security) {
     if (!headers.has(name)) headers.set(name, value);
   }
   return response;

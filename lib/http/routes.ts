@@ -5,6 +5,11 @@ import { jwksDocument, jwksHandler } from "../oauth/jwks";
 import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata";
 import { revocationHandler } from "../oauth/revocation";
 import { tokenHandler } from "../oauth/token-endpoint";
+import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery";
+import { oidcPaths } from "../oidc/paths";
+import { checkSessionHandler } from "../oidc/check-session";
+import { userinfoHandler } from "../oidc/userinfo";
+import { endSessionHandler } from "../oidc/logout";
 import type { Route } from "./types";
 
 /**
@@ -21,6 +26,12 @@ export const routes: readonly Route[] = [
   { path: "/oauth/token", methods: ["POST"], handler: tokenHandler, rateLimit: "token" },
   { path: "/oauth/introspect", methods: ["POST"], handler: introspectionHandler, rateLimit: "introspect" },
   { path: "/oauth/revoke", methods: ["POST"], handler: revocationHandler, rateLimit: "revoke" },
+  { path: oidcPaths.discovery, methods: ["GET"], handler: openidConfigurationHandler, document: openidConfigurationDocument },
+  { path: oidcPaths.userinfo, methods: ["GET", "POST", "OPTIONS"], handler: userinfoHandler, rateLimit: "userinfo" },
+  // Session Management 1.0 §3.2: the OP iframe, the one page other sites may frame.
+  { path: oidcPaths.checkSession, methods: ["GET"], handler: checkSessionHandler, frameable: true },
+  // RP-Initiated Logout 1.0 §2: GET and POST; GET ends sessions, so no HEAD. Browser-facing, like /oauth/authorize.
+  { path: oidcPaths.endSession, methods: ["GET", "POST"], handler: endSessionHandler, noHead: true, rateLimit: "authorize" },
 ];
 
 const byPath = new Map(routes.map((r) => [r.path, r]));

@@ -22,6 +22,11 @@ export interface Route {
    * `staticDocumentHandler(document)` so both doors answer alike.
    */
   document?: import("./static-document").StaticDocumentSource;
+  /**
+   * May be shown in another site's frame: the response gets no `X-Frame-Options: DENY` and must
+   * set its own Content-Security-Policy with frame-ancestors. Only the OIDC check_session iframe.
+   */
+  frameable?: boolean;
   /** Counted against the per-IP protocol rate limit under this name. */
   rateLimit?: import("../security/rate-limits").LimitedEndpoint;
 }

@@ -18,7 +18,11 @@ export const MAX_AUTHORIZATION_CODE_TTL_SECONDS = 60;
 export interface IssueAuthorizationCodeInput {
   /** The Client row (its `id`, the uuid, is stored; not the public client_id). */
   client: Pick<Client, "id" | "authorizationCodeTtl">;
-  /** The browser session the user authenticated in. */
+  /**
+   * The browser session the user authenticated in: after prompt=login, max_age or an
+   * id_token_hint for someone else, the one started inside the interaction. Its authTime, acr and
+   * amr become the ID token's auth_time, acr and amr (OIDC Core §2, §3.1.2.1).
+   */
   session: Pick<Session, "id" | "userId" | "authTime" | "acr" | "amr">;
   request: Pick<AuthorizationRequest, "redirectUriParam" | "scopes" | "resources" | "codeChallenge" | "nonce" | "claims">;
   /** The consent Grant the scopes come from, when there is one. */

@@ -10,6 +10,9 @@ import type { Client } from "../generated/prisma/client";
 import { isAbsoluteUriWithoutFragment, matchRedirectUri } from "../clients/redirect-uri";
 import type { ClientService } from "../clients/client-service";
 import type { ScopeService } from "../scopes/scope-service";
+import { claimsRequestSchema, type ClaimsRequest } from "../oidc/claims";
+import { parsePrompt, restrictClaimsRequest } from "../oidc/authentication-request";
+import type { IdTokenService } from "../oidc/id-token";
 import type { ProtocolRateLimits } from "../security/rate-limits";
 import { OAuthError } from "./errors";
 import { MAX_PARAM_LENGTH, parseScope, readFormBody, readQuery } from "./params";
@@ -33,15 +36,19 @@ export interface AuthorizationRequest {
   state?: string;
   codeChallenge: string;
   codeChallengeMethod: typeof CODE_CHALLENGE_METHOD;
-  // Carried for the OpenID Connect layer (OIDC Core §3.1.2.1); only their size and syntax are checked here.
+  // OpenID Connect (OIDC Core §3.1.2.1), checked here for syntax; lib/oidc/authentication-request.ts
+  // decides what they mean for login and consent.
   nonce?: string;
+  /** Space-separated, valid (parsePrompt). */
   prompt?: string;
   maxAge?: number;
   loginHint?: string;
   uiLocales?: string;
   acrValues?: string;
-  /** The parsed `claims` request (OIDC Core §5.5). */
-  claims?: Record<string, unknown>;
+  /** The `claims` request (OIDC Core §5.5), valid per claimsRequestSchema. */
+  claims?: ClaimsRequest;
+  /** The `sub` of a verified `id_token_hint` issued to this client (the token itself is not kept). */
+  idTokenHintSub?: string;
 }
 
 /** Where an authorization response, success or error, is sent. */
@@ -133,6 +140,8 @@ const paramsSchema = z.object({
   ui_locales: z.string().max(256).optional(),
   acr_values: z.string().max(512).optional(),
   claims: z.string().max(4096).optional(),
+  // OIDC Core §3.1.2.1; our ID tokens are far smaller than this.
+  id_token_hint: z.string().max(8192).optional(),
   request: z.string().optional(),
   request_uri: z.string().optional(),
 });
@@ -141,6 +150,7 @@ export interface AuthorizationRequestDeps {
   clients: ClientService;
   scopes: ScopeService;
   rateLimits: ProtocolRateLimits;
+  oidc: { idTokens: Pick<IdTokenService, "verifyHint"> };
 }
 
 /** Runs the checks; never throws for bad input. */
@@ -197,6 +207,11 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     return fail(new OAuthError("invalid_request", `parameter ${String(issue.path[0] ?? "")} is invalid: ${issue.message}`));
   }
   const p = parsed.data;
+  // Everything read here is stored (Interaction.params is jsonb, AuthorizationCode.nonce is text),
+  // and PostgreSQL stores no NUL character in either: refuse it rather than fail later.
+  for (const [name, value] of Object.entries(p)) {
+    if (typeof value === "string" && value.includes("\u0000")) return fail(new OAuthError("invalid_request", `parameter ${name} contains a NUL character`));
+  }
 
   // check_response_type. RFC 6749 §4.1.1 / OAuth 2.1 §4.1.1: response_type is REQUIRED and "code".
   if (p.response_type === undefined) return fail(new OAuthError("invalid_request", "response_type is missing"));
@@ -250,16 +265,37 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     }
   }
 
-  // OIDC Core §5.5: claims is a JSON object.
-  let claims: Record<string, unknown> | undefined;
+  // OIDC Core §3.1.2.1: prompt values are defined; "none" stands alone.
+  const prompt = parsePrompt(p.prompt);
+  if (!prompt.ok) return fail(new OAuthError("invalid_request", prompt.description));
+
+  // OIDC Core §5.5: claims is a JSON object whose userinfo and id_token members are objects of
+  // individual claim requests (null or {essential, value, values}, §5.5.1).
+  let claims: ClaimsRequest | undefined;
   if (p.claims !== undefined) {
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(p.claims);
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
-      claims = value as Record<string, unknown>;
+      value = JSON.parse(p.claims);
     } catch {
       return fail(new OAuthError("invalid_request", "claims must be a JSON object"));
     }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(new OAuthError("invalid_request", "claims must be a JSON object"));
+    const checked = claimsRequestSchema.safeParse(value);
+    if (!checked.success) return fail(new OAuthError("invalid_request", "claims is not a valid claims request"));
+    // A JSON escape can smuggle in the NUL refused above.
+    if (JSON.stringify(checked.data).includes("\\u0000")) return fail(new OAuthError("invalid_request", "claims contains a NUL character"));
+    // User claims the client may not have are dropped, like its scopes above.
+    claims = restrictClaimsRequest(checked.data, client.scopes);
+  }
+
+  // OIDC Core §3.1.2.1 id_token_hint: an ID Token we issued (signature and issuer; it may have
+  // expired) to this client ("the Client [...] as an audience").
+  let idTokenHintSub: string | undefined;
+  if (p.id_token_hint !== undefined) {
+    const hint = await deps.oidc.idTokens.verifyHint(p.id_token_hint);
+    if (!hint) return fail(new OAuthError("invalid_request", "id_token_hint is not a valid ID token of this server"));
+    if (!hint.audiences.includes(client.clientId)) return fail(new OAuthError("invalid_request", "id_token_hint was not issued to this client"));
+    idTokenHintSub = hint.sub;
   }
 
   const request: AuthorizationRequest = {
@@ -279,6 +315,7 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     ...(p.ui_locales !== undefined && { uiLocales: p.ui_locales }),
     ...(p.acr_values !== undefined && { acrValues: p.acr_values }),
     ...(claims !== undefined && { claims }),
+    ...(idTokenHintSub !== undefined && { idTokenHintSub }),
   };
   return { kind: "valid", client, request };
 }

@@ -107,7 +107,8 @@ export function authorizationErrorPage(error: OAuthError, options: { kind: Error
   });
 }
 
-function htmlDocument(locale: Locale, title: string, body: string): string {
+/** A complete handler-rendered page in the shared card style (also used by lib/oidc/logout-pages.ts). */
+export function htmlDocument(locale: Locale, title: string, body: string): string {
   return `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · Authly</title><style>${pageStyle}</style></head>

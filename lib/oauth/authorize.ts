@@ -2,7 +2,11 @@
  * The authorization endpoint (OAuth 2.1 §4.1.1, §3.1) and its resume path.
  *
  *   GET|POST /oauth/authorize          validate -> (signed in, consented) code | interaction -> /login or /consent
+ *                                      | prompt=none that needs the user -> login_required, consent_required
  *   GET      /oauth/authorize/resume   interaction -> next page | consume and respond (code or access_denied)
+ *
+ * prompt, max_age, id_token_hint, acr_values and the claims parameter (OIDC Core §3.1.2.1, §5.5)
+ * are decided by InteractionService with lib/oidc/authentication-request.ts.
  *
  * Errors are rendered here, not by the pipeline: an HTML page while the client or redirect URI is
  * unknown (RFC 6749 §4.1.2.1), otherwise a response to the client's redirect URI.
@@ -62,13 +66,19 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
   if (result.kind === "error_redirect") return authorizationErrorResponse(result.target, result.error, config.issuer, locale);
 
   const { client, request: authorization } = result;
+  // OIDC Core §3.1.2.1 ui_locales: the language of what we render from here on (form_post pages).
+  const uiLocale = authorization.uiLocales ? pageLocale(request, config.defaultLocale, authorization.uiLocales) : locale;
   const session = await container.sessions.fromRequest(request);
-  const prompt = await container.interactions.nextPrompt(client, authorization, session);
-  if (prompt === "none") {
-    // Signed in and consented before: answer at once (OAuth 2.1 §4.1.2).
+  const next = await container.interactions.nextPrompt(client, authorization, session, container.oidc.subjects);
+  if (next.kind === "error") {
+    // OIDC Core §3.1.2.6 (prompt=none: login_required, consent_required), §5.5.1.1 (access_denied).
+    return authorizationErrorResponse(responseTargetOf(authorization), next.error, config.issuer, uiLocale);
+  }
+  if (next.kind === "code") {
+    // Signed in and consented before: answer at once (OAuth 2.1 §4.1.2; OIDC Core §3.1.2.1 prompt=none).
     const code = await container.interactions.issueCode(client, authorization, session!);
     const state = sessionStateOf(container, request, client.clientId, authorization.redirectUri, session!);
-    return authorizationResponse(responseTargetOf(authorization), { code, ...state.params }, config.issuer, locale, state.headers);
+    return authorizationResponse(responseTargetOf(authorization), { code, ...state.params }, config.issuer, uiLocale, state.headers);
   }
 
   // Bind the interaction to this browser; an existing binding cookie is reused so parallel tabs work.
@@ -83,7 +93,7 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
       secure: config.issuer.startsWith("https:"),
     });
   }
-  const started = await container.interactions.start(client, authorization, session, binding, prompt);
+  const started = await container.interactions.start(client, authorization, session, binding, next.prompt);
   return new Response(null, { status: 303, headers: { ...headers, location: started.location } });
 };
 
@@ -109,7 +119,7 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
 
   const binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
   const session = await container.sessions.fromRequest(request);
-  const step = await container.interactions.resume(parsed.data.interaction, binding, session);
+  const step = await container.interactions.resume(parsed.data.interaction, binding, session, container.oidc.subjects);
   switch (step.kind) {
     case "invalid":
       return expired(`the authorization request is no longer valid (${step.reason.replace("_", " ")})`);
@@ -117,9 +127,10 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
       return new Response(null, { status: 303, headers: { location: step.location, "cache-control": "no-store" } });
     case "respond": {
       const target = responseTargetOf(step.request);
-      if (!("code" in step.outcome)) return authorizationErrorResponse(target, step.outcome.error, config.issuer, locale);
+      const uiLocale = step.request.uiLocales ? pageLocale(request, config.defaultLocale, step.request.uiLocales) : locale;
+      if (!("code" in step.outcome)) return authorizationErrorResponse(target, step.outcome.error, config.issuer, uiLocale);
       const state = sessionStateOf(container, request, step.client.clientId, step.request.redirectUri, session!);
-      return authorizationResponse(target, { code: step.outcome.code, ...state.params }, config.issuer, locale, state.headers);
+      return authorizationResponse(target, { code: step.outcome.code, ...state.params }, config.issuer, uiLocale, state.headers);
     }
   }
 };

@@ -7,6 +7,11 @@
  * `get`, `submitLogin` and `submitConsent`; `GET /oauth/authorize/resume` calls `resume`, which
  * either sends the user on to the next page or consumes the interaction (single use) and
  * produces the authorization response.
+ *
+ * What is needed next (login, consent, nothing, or an error for prompt=none) is decided by the
+ * OpenID Connect rules in lib/oidc/authentication-request.ts, from the request, the browser's
+ * session and what already happened in this interaction (`result`: a sign-in completed here, a
+ * consent decision).
  */
 import { Prisma } from "../generated/prisma/client";
 import type { Client, Interaction, PrismaClient, Session } from "../generated/prisma/client";
@@ -16,6 +21,20 @@ import { GrantService } from "../consent/grant-service";
 import type { UserService } from "../identity/user-service";
 import { MAX_PASSWORD_LENGTH } from "../identity/user-service";
 import type { Logger } from "../observability/logger";
+import {
+  chooseAcr,
+  canSatisfyAcr,
+  effectiveMaxAge,
+  essentialAcrRequest,
+  individuallyRequestedClaims,
+  nextAuthenticationStep,
+  parseAcrValues,
+  parsePrompt,
+  reauthenticationReason,
+  type AuthenticationStep,
+  type RequestedClaim,
+} from "../oidc/authentication-request";
+import type { SubjectIdentifiers } from "../oidc/subject";
 import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
@@ -50,12 +69,30 @@ interface StoredParams {
   binding: string;
 }
 
+/** What happened inside the interaction so far (Interaction.result). */
 interface StoredResult {
-  consent: "allow" | "deny";
-  /** The user who decided. */
+  /** The user who signed in here or decided. */
   userId: string;
+  consent?: "allow" | "deny";
   grantId?: string;
+  /**
+   * The session started by a sign-in inside this interaction. Only such a sign-in satisfies
+   * prompt=login/select_account, max_age and id_token_hint; an older session never does.
+   */
+  loginSessionId?: string;
 }
+
+/** Computes the `sub` a client sees for a user (container.oidc.subjects). */
+export type SubjectSource = Pick<SubjectIdentifiers, "subjectFor">;
+
+/** What the authorization endpoint does with a valid request. */
+export type AuthorizeStep =
+  /** Signed in and consented: issue the code now. */
+  | { kind: "code" }
+  /** Needs the user: start an interaction at this page. */
+  | { kind: "interaction"; prompt: InteractionPrompt }
+  /** prompt=none could not be honoured, or an essential acr cannot be met: an error to the client. */
+  | { kind: "error"; error: OAuthError };
 
 /** What the login and consent pages show. */
 export interface InteractionView {
@@ -64,9 +101,16 @@ export interface InteractionView {
   client: { name: string; clientUri: string | null; logoUri: string | null; policyUri: string | null; tosUri: string | null };
   /** Requested scopes, with the description stored for custom scopes. */
   scopes: { name: string; description: string | null }[];
-  /** The signed-in user's email, once known (consent). */
+  /**
+   * User claims requested individually through the claims parameter, beyond the scopes
+   * (OIDC Core §5.5), with whether the client marked them essential.
+   */
+  claims: RequestedClaim[];
+  /** The signed-in user's email, once known (consent; on the login page: signing in again). */
   userEmail?: string;
   loginHint?: string;
+  /** What the login form's email field starts with: an email login_hint, else (re-authentication) the signed-in user's. */
+  loginEmail?: string;
   uiLocales?: string;
 }
 
@@ -107,13 +151,22 @@ export class InteractionService {
   ) {}
 
   /**
-   * What a valid request still needs from the user: nothing, a login, or consent. Consent is
-   * skipped for clients with requireConsent=false and when an active grant already covers every
-   * requested scope. (prompt, max_age and friends are left to the OpenID Connect layer.)
+   * What a valid request still needs from the user: nothing, a login, or consent, or, with
+   * prompt=none, the error saying which (OIDC Core §3.1.2.6). Consent is skipped for clients with
+   * requireConsent=false (unless prompt=consent) and when an active grant already covers every
+   * requested scope and claim.
    */
-  async nextPrompt(client: Client, request: AuthorizationRequest, session: Session | null): Promise<InteractionPrompt | "none"> {
-    if (!session) return "login";
-    return (await this.needsConsent(client, session.userId, request.scopes)) ? "consent" : "none";
+  async nextPrompt(client: Client, request: AuthorizationRequest, session: Session | null, subjects: SubjectSource): Promise<AuthorizeStep> {
+    const step = await this.step(client, request, session, subjects, { signedInHere: false, consentDecided: false });
+    switch (step.kind) {
+      case "proceed":
+        return { kind: "code" };
+      case "login":
+      case "consent":
+        return { kind: "interaction", prompt: step.kind };
+      case "error":
+        return { kind: "error", error: new OAuthError(step.error, step.description) };
+    }
   }
 
   /** Issues the code for a request that needs nothing more from the user. */
@@ -169,14 +222,27 @@ export class InteractionService {
       : [];
     const descriptions = new Map(scopeRows.map((s) => [s.name, s.description]));
     const user = interaction.userId ? await this.deps.users.findById(interaction.userId) : null;
+    const request = params.request;
+    // OIDC Core §3.1.2.1 login_hint: pre-fill the email when the hint is one. Otherwise a user who
+    // must sign in again (prompt=login, max_age) starts from their own account, unless the client
+    // asked for an account choice or named a user through id_token_hint.
+    const prompts = parsePrompt(request.prompt);
+    const selectAccount = prompts.ok && prompts.values.includes("select_account");
+    const loginEmail = request.loginHint?.includes("@")
+      ? request.loginHint
+      : user && !selectAccount && request.idTokenHintSub === undefined
+        ? user.email
+        : undefined;
     return {
       id: interaction.id,
       prompt: interaction.prompt === "consent" && user ? "consent" : "login",
       client: { name: client.name, clientUri: client.clientUri, logoUri: client.logoUri, policyUri: client.policyUri, tosUri: client.tosUri },
-      scopes: params.request.scopes.map((name) => ({ name, description: descriptions.get(name) ?? null })),
+      scopes: request.scopes.map((name) => ({ name, description: descriptions.get(name) ?? null })),
+      claims: individuallyRequestedClaims(request.claims, request.scopes),
       ...(user && { userEmail: user.email }),
-      ...(params.request.loginHint !== undefined && { loginHint: params.request.loginHint }),
-      ...(params.request.uiLocales !== undefined && { uiLocales: params.request.uiLocales }),
+      ...(request.loginHint !== undefined && { loginHint: request.loginHint }),
+      ...(loginEmail !== undefined && { loginEmail }),
+      ...(request.uiLocales !== undefined && { uiLocales: request.uiLocales }),
     };
   }
 
@@ -204,12 +270,19 @@ export class InteractionService {
       });
       return { status: "invalid_credentials" };
     }
-    const session = await this.deps.sessions.start({ userId: user.id, amr: PASSWORD_AMR, ipAddress: meta.ipAddress, userAgent: meta.userAgent });
+    const request = loaded.params.request;
+    // OIDC Core §3.1.2.1 acr_values (voluntary, in order of preference) and an essential acr
+    // (§5.5.1.1): the first one we support; a password sign-in otherwise.
+    const acr = chooseAcr(parseAcrValues(request.acrValues), essentialAcrRequest(request.claims)?.values ?? null);
+    // Always a new session (new auth_time and sid), also when the browser had one (prompt=login, max_age).
+    const session = await this.deps.sessions.start({ userId: user.id, amr: PASSWORD_AMR, acr, ipAddress: meta.ipAddress, userAgent: meta.userAgent });
     const now = this.deps.clock.now();
     // A consent decision made by someone else in this browser does not carry over.
+    const previous = loaded.interaction.result as StoredResult | null;
+    const result: StoredResult = { ...(previous?.userId === user.id && previous), userId: user.id, loginSessionId: session.id };
     await this.deps.prisma.interaction.updateMany({
       where: { id, consumedAt: null },
-      data: { userId: user.id, sessionId: session.id, ...(loaded.interaction.userId !== user.id && { result: Prisma.DbNull }) },
+      data: { userId: user.id, sessionId: session.id, result: result as unknown as Prisma.InputJsonValue },
     });
     await this.deps.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
     await this.deps.audit.record({
@@ -237,13 +310,18 @@ export class InteractionService {
     const { interaction, params } = loaded;
     const userId = interaction.userId;
     if (!userId) return { status: "login_required", redirectTo: pageUrl("login", id) };
+    // OIDC Core §5.5: the individually requested claims are part of what the user allows.
+    const claims = individuallyRequestedClaims(params.request.claims, params.request.scopes).map((c) => c.name);
+    const previous = interaction.result as StoredResult | null;
+    // Keep the record of a sign-in completed here (by this user).
+    const kept: Partial<StoredResult> = previous?.userId === userId && previous.loginSessionId ? { loginSessionId: previous.loginSessionId } : {};
     let result: StoredResult;
     if (decision === "allow") {
-      const grant = await this.deps.grants.allow(userId, interaction.clientId, params.request.scopes);
-      result = { consent: "allow", userId, grantId: grant.id };
+      const grant = await this.deps.grants.allow(userId, interaction.clientId, params.request.scopes, claims);
+      result = { ...kept, consent: "allow", userId, grantId: grant.id };
     } else {
       await this.deps.grants.recordDenial(userId, interaction.clientId, params.request.scopes);
-      result = { consent: "deny", userId };
+      result = { ...kept, consent: "deny", userId };
     }
     await this.deps.prisma.interaction.updateMany({ where: { id, consumedAt: null }, data: { result: result as unknown as Prisma.InputJsonValue } });
     await this.deps.audit.record({
@@ -252,7 +330,7 @@ export class InteractionService {
       actorId: userId,
       targetType: "client",
       targetId: params.request.clientId,
-      details: { scopes: params.request.scopes },
+      details: { scopes: params.request.scopes, ...(claims.length > 0 && { claims }) },
     });
     return { status: "ok", redirectTo: resumeUrl(id) };
   }
@@ -262,7 +340,7 @@ export class InteractionService {
    * browser's current session and either sends the user to login or consent, or consumes the
    * interaction (exactly once) and returns the authorization response to send.
    */
-  async resume(id: string, browserBinding: string | undefined, session: Session | null): Promise<ResumeStep> {
+  async resume(id: string, browserBinding: string | undefined, session: Session | null, subjects: SubjectSource): Promise<ResumeStep> {
     const loaded = await this.load(id, browserBinding);
     if (!("interaction" in loaded)) return { kind: "invalid", reason: loaded.reason };
     const { interaction, params } = loaded;
@@ -286,9 +364,13 @@ export class InteractionService {
     }
     if (result && result.userId !== session.userId) result = null;
 
-    if (result?.consent !== "deny" && result?.consent !== "allow" && (await this.needsConsent(client, session.userId, request.scopes))) {
-      await this.setPrompt(id, "consent");
-      return { kind: "redirect", location: pageUrl("consent", id) };
+    const step = await this.step(client, request, session, subjects, {
+      signedInHere: result?.loginSessionId === session.id,
+      consentDecided: result?.consent === "allow" || result?.consent === "deny",
+    });
+    if (step.kind === "login" || step.kind === "consent") {
+      await this.setPrompt(id, step.kind);
+      return { kind: "redirect", location: pageUrl(step.kind, id) };
     }
 
     // Single use: only the request that flips consumedAt from null gets to answer.
@@ -298,6 +380,7 @@ export class InteractionService {
     });
     if (consumed.count !== 1) return { kind: "invalid", reason: "consumed" };
 
+    if (step.kind === "error") return { kind: "respond", client, request, outcome: { error: new OAuthError(step.error, step.description) } };
     if (result?.consent === "deny") {
       // RFC 6749 §4.1.2.1: "access_denied: The resource owner or authorization server denied the request."
       return { kind: "respond", client, request, outcome: { error: new OAuthError("access_denied", "the user denied the request") } };
@@ -306,10 +389,49 @@ export class InteractionService {
     return { kind: "respond", client, request, outcome: { code } };
   }
 
-  private async needsConsent(client: Client, userId: string, scopes: readonly string[]): Promise<boolean> {
-    // First-party clients registered with requireConsent=false never ask.
+  /** The OpenID Connect decision (lib/oidc/authentication-request.ts) for this request and session. */
+  private async step(
+    client: Client,
+    request: AuthorizationRequest,
+    session: Session | null,
+    subjects: SubjectSource,
+    progress: { signedInHere: boolean; consentDecided: boolean },
+  ): Promise<AuthenticationStep> {
+    const parsed = parsePrompt(request.prompt);
+    const prompts = parsed.ok ? parsed.values : [];
+    const essentialAcr = essentialAcrRequest(request.claims);
+    const reauthentication = session
+      ? reauthenticationReason({
+          prompts,
+          // OIDC Core §3.1.2.1 max_age, else the client's default_max_age (OIDC Registration §2).
+          maxAge: effectiveMaxAge(request.maxAge, client.defaultMaxAge),
+          authTimeMs: session.authTime.getTime(),
+          nowMs: this.deps.clock.nowMs(),
+          ...(request.idTokenHintSub !== undefined && { hintSubject: request.idTokenHintSub }),
+          sessionSubject: subjects.subjectFor(client, session.userId),
+          essentialAcr,
+          sessionAcr: session.acr,
+        })
+      : null;
+    const needsLogin = !session || (!progress.signedInHere && reauthentication !== null);
+    // Only look the grant up when the login step does not come first.
+    const consentNeeded = session && !needsLogin && !progress.consentDecided ? await this.needsConsent(client, session.userId, request) : false;
+    return nextAuthenticationStep({
+      prompts,
+      acrSatisfiable: canSatisfyAcr(essentialAcr),
+      hasSession: session !== null,
+      reauthentication,
+      signedInHere: progress.signedInHere,
+      consentNeeded,
+      consentDecided: progress.consentDecided,
+    });
+  }
+
+  private async needsConsent(client: Client, userId: string, request: AuthorizationRequest): Promise<boolean> {
+    // First-party clients registered with requireConsent=false never ask (unless prompt=consent).
     if (!client.requireConsent) return false;
-    return !GrantService.covers(await this.deps.grants.findActive(userId, client.id), scopes);
+    const claims = individuallyRequestedClaims(request.claims, request.scopes).map((c) => c.name);
+    return !GrantService.covers(await this.deps.grants.findActive(userId, client.id), request.scopes, claims);
   }
 
   private async setPrompt(id: string, prompt: InteractionPrompt): Promise<void> {

@@ -123,12 +123,18 @@ export function standardClaimsOf(user: User): Record<string, unknown> {
  * named in the matching member of the claims request (§5.5; an `openid` request may ask for
  * individual claims without their scope). Only claims with a value appear.
  */
-export function releasedClaims(user: User, scopes: readonly string[], requested: Record<string, IndividualClaimRequest> | undefined): Record<string, unknown> {
+export function releasedClaims(user: User, scopes: readonly string[], requested: Record<string, IndividualClaimRequest> | readonly string[] | undefined): Record<string, unknown> {
   const names = new Set<string>();
   for (const scope of scopes) for (const claim of scopeClaims[scope] ?? []) names.add(claim);
-  if (requested) for (const name of Object.keys(requested)) if (userClaimNames.has(name)) names.add(name);
+  const extra = Array.isArray(requested) ? requested : Object.keys(requested ?? {});
+  for (const name of extra) if (userClaimNames.has(name)) names.add(name);
   const all = standardClaimsOf(user);
   const out: Record<string, unknown> = {};
   for (const name of names) if (name in all) out[name] = all[name];
   return out;
+}
+
+/** The user claims named in one member of a claims request (protocol claims such as acr are not user claims). */
+export function requestedUserClaims(member: Record<string, IndividualClaimRequest> | undefined): string[] {
+  return member ? Object.keys(member).filter((name) => userClaimNames.has(name)) : [];
 }

@@ -1,7 +1,9 @@
 /**
- * Security headers applied to every response by the one request pipeline (both doors).
- * Pages and protocol endpoints alike may not be framed; later work exempts the OIDC
- * check_session iframe.
+ * Security headers applied to every response by the one request pipeline (both doors), unless the
+ * response sets the header itself. Pages and protocol endpoints alike may not be framed, with one
+ * exception: the OIDC check_session iframe (lib/oidc/check-session.ts), a route marked `frameable`
+ * (lib/http/types.ts), gets no X-Frame-Options and sends its own CSP whose frame-ancestors lists
+ * the registered relying-party origins.
  */
 export interface SecurityHeaderOptions {
   /** Send HSTS (only when the issuer is https). */

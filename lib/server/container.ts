@@ -19,6 +19,8 @@ import { SigningKeyService } from "../keys/signing-key-service";
 import { InteractionService } from "../oauth/interactions";
 import { IdTokenService } from "../oidc/id-token";
 import { SubjectIdentifiers } from "../oidc/subject";
+import { BackchannelLogoutWorker } from "../oidc/backchannel-logout";
+import { LogoutService } from "../oidc/logout";
 import { createLogger, type Logger } from "../observability/logger";
 import { ReadinessCheck } from "../observability/readiness";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -27,6 +29,7 @@ import { ExpiredRecordPurge } from "../oauth/expired-records";
 import { ClientAuthenticator } from "../oauth/client-auth";
 import { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { DiscoveryDocuments } from "../oauth/metadata";
+import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
 import { securityHeaders } from "../security/headers";
 import { ProtocolRateLimits } from "../security/rate-limits";
@@ -80,6 +83,10 @@ export interface Container {
   readonly interactions: InteractionService;
   /** OpenID Connect: subject identifiers (public or pairwise) and ID tokens. */
   readonly oidc: { subjects: SubjectIdentifiers; idTokens: IdTokenService };
+  /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout.ts). */
+  readonly logout: LogoutService;
+  /** Back-Channel Logout 1.0 delivery queue; started with `{ background: true }`. */
+  readonly backchannelLogout: BackchannelLogoutWorker;
   close(): Promise<void>;
 }
 
@@ -131,7 +138,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const accessTokens = new AccessTokenService({ signer: keyStore, clock, issuer: config.issuer, revocations });
   const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId });
   const tokenRevoker = new IssuedTokenRevoker({ prisma, clock, revocations, audit, tenantId });
-  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock }) };
+  // One document for RFC 8414 and OpenID Connect Discovery (they must agree).
+  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, build: providerMetadata }) };
   // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
   const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
   const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret,
@@ -143,6 +151,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const subjects = new SubjectIdentifiers(new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly pairwise subject v1", 32)));
   const idTokens = new IdTokenService({ signer: keyStore, clock, issuer: config.issuer, subjects });
   const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, logger: logger.child({ component: "interactions" }) });
+  const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId });
+  const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
 
   let closed = false;
   return {
@@ -175,11 +185,14 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     grants,
     interactions,
     oidc: { subjects, idTokens },
+    logout,
+    backchannelLogout,
     async close() {
       if (closed) return;
       closed = true;
       await keyRotation.stop();
       await expiredRecords.stop();
+      await backchannelLogout.stop();
       await keyStore.close();
       await cache.close().catch(() => undefined);
       await db.close();

@@ -74,7 +74,7 @@ export function formatGeneratedAdminNotice(email: string, password: string): str
 /**
  * Builds the container and runs the start-up tasks (server, `next dev`, CLI). A generated admin
  * password goes to `announce` once; a failed start closes what it opened. Long-running processes
- * pass `{ background: true }` to start background work (automatic key rotation, purging expired records); the CLI does not.
+ * pass `{ background: true }` to start background work (automatic key rotation, purging expired records, back-channel logout deliveries); the CLI does not.
  */
 export async function startContainer(
   config: AppConfig,
@@ -91,6 +91,8 @@ export async function startContainer(
     if (options.background) {
       container.keyRotation.start();
       container.expiredRecords.start();
+      // Back-Channel Logout 1.0: deliveries queued by any instance (or before a restart).
+      container.backchannelLogout.start();
     }
     return container;
   } catch (error) {

@@ -42,6 +42,11 @@ export async function storeAuthorizationCode(
     scopes?: string[];
     resources?: string[];
     ttlSeconds?: number;
+    nonce?: string;
+    sessionId?: string;
+    claims?: Record<string, unknown>;
+    acr?: string;
+    authTime?: Date;
   },
 ): Promise<string> {
   const code = randomToken(32);
@@ -57,8 +62,12 @@ export async function storeAuthorizationCode(
       resources: input.resources ?? [],
       codeChallenge: input.challenge,
       codeChallengeMethod: "S256",
-      authTime: now,
+      authTime: input.authTime ?? now,
       amr: ["pwd"],
+      nonce: input.nonce ?? null,
+      sessionId: input.sessionId ?? null,
+      acr: input.acr ?? null,
+      ...(input.claims !== undefined && { claims: input.claims as never }),
       createdAt: now,
       expiresAt: new Date(now.getTime() + (input.ttlSeconds ?? 60) * 1000),
     },

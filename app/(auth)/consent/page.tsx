@@ -1,17 +1,19 @@
 import type { Metadata } from "next";
-import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { getTranslations } from "next-intl/server";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
-import { INTERACTION_COOKIE, pageUrl } from "@/lib/oauth/interactions";
-import { getContainer } from "@/lib/server/instance";
+import { pageUrl } from "@/lib/oauth/interactions";
+import { consentTranslator, loginTranslator } from "../login/page-locale";
+import { loadInteraction, requestInteractionLocale } from "../login/request-locale";
 import { decideConsent } from "./actions";
 
 export const dynamic = "force-dynamic";
 
-export async function generateMetadata(): Promise<Metadata> {
-  const t = await getTranslations("Consent");
+type SearchParams = Promise<{ interaction?: string | string[] }>;
+
+export async function generateMetadata({ searchParams }: { searchParams: SearchParams }): Promise<Metadata> {
+  const { interaction } = await searchParams;
+  const t = consentTranslator(await requestInteractionLocale(await loadInteraction(interaction)));
   return { title: t("metaTitle") };
 }
 
@@ -19,71 +21,125 @@ const standardScopes = ["openid", "profile", "email", "address", "phone", "offli
 type StandardScope = (typeof standardScopes)[number];
 const isStandardScope = (name: string): name is StandardScope => (standardScopes as readonly string[]).includes(name);
 
-/** Consent: which application asks, for what, and Allow / Deny (both plain form posts to a server action). */
-export default async function ConsentPage({ searchParams }: { searchParams: Promise<{ interaction?: string | string[] }> }) {
+/** OIDC Core §5.1: the standard user claims, each with a plain-words description in the catalogs. */
+const standardClaims = [
+  "name",
+  "given_name",
+  "family_name",
+  "middle_name",
+  "nickname",
+  "preferred_username",
+  "profile",
+  "picture",
+  "website",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
+  "updated_at",
+  "email",
+  "email_verified",
+  "address",
+  "phone_number",
+  "phone_number_verified",
+] as const;
+type StandardClaim = (typeof standardClaims)[number];
+const isStandardClaim = (name: string): name is StandardClaim => (standardClaims as readonly string[]).includes(name);
+
+/**
+ * Consent: which application asks, for what (its scopes, and user claims requested one by one
+ * through the claims parameter, OIDC Core §5.5), and Allow / Deny (both plain form posts to a
+ * server action). The language follows the request's ui_locales (OIDC Core §3.1.2.1).
+ */
+export default async function ConsentPage({ searchParams }: { searchParams: SearchParams }) {
   const { interaction } = await searchParams;
-  const [t, container, cookieStore] = await Promise.all([getTranslations("Consent"), getContainer(), cookies()]);
-  const view = typeof interaction === "string" ? await container.interactions.get(interaction, cookieStore.get(INTERACTION_COOKIE)?.value) : null;
+  const view = await loadInteraction(interaction);
+  const locale = await requestInteractionLocale(view);
+  const t = consentTranslator(locale);
   if (!view) {
-    const tl = await getTranslations("Login");
+    const tl = loginTranslator(locale);
     return (
-      <CenteredCard icon={ShieldIcon} title={t("title")} lead={t("expiredTitle")}>
-        <Notice icon={InfoIcon} title={t("expiredTitle")}>
-          {t("expired")}
-        </Notice>
-        <BackHomeLink label={tl("backHome")} />
-      </CenteredCard>
+      <div lang={locale}>
+        <CenteredCard icon={ShieldIcon} title={t("title")} lead={t("expiredTitle")}>
+          <Notice icon={InfoIcon} title={t("expiredTitle")}>
+            {t("expired")}
+          </Notice>
+          <BackHomeLink label={tl("backHome")} />
+        </CenteredCard>
+      </div>
     );
   }
-  // Nobody is signed in for this request (yet): sign in first.
+  // Nobody is signed in for this request (yet), or a new sign-in is required: sign in first.
   if (view.prompt === "login") redirect(pageUrl("login", view.id));
 
   const describe = (scope: { name: string; description: string | null }) =>
     isStandardScope(scope.name) ? t(`scopes.${scope.name}`) : (scope.description ?? t("customScope", { scope: scope.name }));
+  // individuallyRequestedClaims only returns standard user claims; anything else is not shown.
+  const claims = view.claims.filter((c): c is { name: StandardClaim; essential: boolean } => isStandardClaim(c.name));
 
   return (
-    <CenteredCard icon={ShieldIcon} title={t("title")} lead={t("lead", { client: view.client.name })}>
-      {view.userEmail ? (
-        <p className="mt-5 flex items-center gap-2 rounded-xl bg-surface-muted px-3 py-2 text-sm text-fg-muted">
-          <UserIcon className="size-4 shrink-0" />
-          <span className="truncate">{t("signedInAs", { email: view.userEmail })}</span>
-        </p>
-      ) : null}
-      {view.scopes.length > 0 ? (
-        <>
-          <h2 className="mt-6 text-sm font-semibold text-fg">{t("scopesIntro")}</h2>
-          <ul className="mt-3 divide-y divide-border rounded-xl border border-border">
-            {view.scopes.map((scope) => (
-              <li key={scope.name} className="flex items-start gap-3 px-4 py-3">
-                <CheckIcon className="mt-0.5 size-5 shrink-0 text-accent" />
-                <span className="text-sm leading-relaxed text-fg">{describe(scope)}</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : (
-        <p className="mt-6 text-sm leading-relaxed text-fg-muted">{t("noScopes")}</p>
-      )}
-      <form action={decideConsent} className="mt-6 flex flex-col-reverse gap-3 sm:flex-row">
-        <input type="hidden" name="interaction" value={view.id} />
-        <button
-          type="submit"
-          name="decision"
-          value="deny"
-          className="flex-1 rounded-lg border border-border-strong bg-surface px-4 py-2.5 text-sm font-semibold text-fg shadow-xs transition-colors hover:bg-surface-muted"
-        >
-          {t("deny")}
-        </button>
-        <button
-          type="submit"
-          name="decision"
-          value="allow"
-          className="flex-1 rounded-lg bg-accent px-4 py-2.5 text-sm font-semibold text-accent-fg shadow-sm transition-colors hover:bg-accent-hover"
-        >
-          {t("allow")}
-        </button>
-      </form>
-      <p className="mt-6 border-t border-border pt-5 text-sm leading-relaxed text-fg-muted">{t("remember")}</p>
-    </CenteredCard>
+    <div lang={locale}>
+      <CenteredCard icon={ShieldIcon} title={t("title")} lead={t("lead", { client: view.client.name })}>
+        {view.userEmail ? (
+          <p className="mt-5 flex items-center gap-2 rounded-xl bg-surface-muted px-3 py-2 text-sm text-fg-muted">
+            <UserIcon className="size-4 shrink-0" />
+            <span className="truncate">{t("signedInAs", { email: view.userEmail })}</span>
+          </p>
+        ) : null}
+        {view.scopes.length > 0 ? (
+          <>
+            <h2 className="mt-6 text-sm font-semibold text-fg">{t("scopesIntro")}</h2>
+            <ul className="mt-3 divide-y divide-border rounded-xl border border-border">
+              {view.scopes.map((scope) => (
+                <li key={scope.name} className="flex items-start gap-3 px-4 py-3">
+                  <CheckIcon className="mt-0.5 size-5 shrink-0 text-accent" />
+                  <span className="text-sm leading-relaxed text-fg">{describe(scope)}</span>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+        {claims.length > 0 ? (
+          <>
+            <h2 className="mt-6 text-sm font-semibold text-fg">{t("claimsIntro")}</h2>
+            <ul className="mt-3 divide-y divide-border rounded-xl border border-border" data-testid="requested-claims">
+              {claims.map((claim) => (
+                <li key={claim.name} className="flex items-start gap-3 px-4 py-3">
+                  <CheckIcon className="mt-0.5 size-5 shrink-0 text-accent" />
+                  <span className="text-sm leading-relaxed text-fg">
+                    {t(`claims.${claim.name}`)}
+                    {/* OIDC Core §5.5.1: the client marked this claim essential. */}
+                    {claim.essential ? (
+                      <span className="ml-2 inline-block rounded-md bg-accent-soft px-1.5 py-0.5 text-xs font-medium text-accent-soft-fg">{t("essential")}</span>
+                    ) : null}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+        {view.scopes.length === 0 && claims.length === 0 ? <p className="mt-6 text-sm leading-relaxed text-fg-muted">{t("noScopes")}</p> : null}
+        <form action={decideConsent} className="mt-6 flex flex-col-reverse gap-3 sm:flex-row">
+          <input type="hidden" name="interaction" value={view.id} />
+          <button
+            type="submit"
+            name="decision"
+            value="deny"
+            className="flex-1 rounded-lg border border-border-strong bg-surface px-4 py-2.5 text-sm font-semibold text-fg shadow-xs transition-colors hover:bg-surface-muted"
+          >
+            {t("deny")}
+          </button>
+          <button
+            type="submit"
+            name="decision"
+            value="allow"
+            className="flex-1 rounded-lg bg-accent px-4 py-2.5 text-sm font-semibold text-accent-fg shadow-sm transition-colors hover:bg-accent-hover"
+          >
+            {t("allow")}
+          </button>
+        </form>
+        <p className="mt-6 border-t border-border pt-5 text-sm leading-relaxed text-fg-muted">{t("remember")}</p>
+      </CenteredCard>
+    </div>
   );
 }

@@ -3,7 +3,7 @@ import type { Client } from "../../generated/prisma/client";
 import { Prisma } from "../../generated/prisma/client";
 import { hashSecret, randomToken } from "../../security/secrets";
 import type { Container } from "../../server/container";
-import { parseClaimsRequest, releasedClaims } from "../../oidc/claims";
+import { parseClaimsRequest, releasedClaims, requestedUserClaims } from "../../oidc/claims";
 import type { TokenResponse } from "./types";
 
 export interface UserGrant {
@@ -94,6 +94,8 @@ export async function issueUserTokens(container: Container, grant: UserGrant): P
         refreshTokenId,
         familyId,
         scopes: grant.accessScopes,
+        // OIDC Core §5.5: what UserInfo releases beyond the scopes' claims.
+        userinfoClaims: requestedUserClaims(parseClaimsRequest(grant.claims)?.userinfo),
         createdAt: now,
         expiresAt: access.expiresAt,
       },

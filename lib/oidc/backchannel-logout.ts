@@ -1,0 +1,344 @@
+/**
+ * OpenID Connect Back-Channel Logout 1.0: when a browser session ends, every relying party of that
+ * session that registered a `backchannel_logout_uri` receives a Logout Token (§2.4) by a direct
+ * HTTP POST (§2.5). Deliveries are queued in the database (`LogoutDelivery`), so they survive a
+ * restart and are retried with backoff until the RP answers 200/204 (§2.8) or we give up.
+ *
+ * Rows hold the token's inputs, never a signed token: each attempt signs a fresh token (new jti,
+ * iat, exp), so a retry hours later is not an expired token. Several instances share the queue:
+ * an attempt first claims its row with a conditional UPDATE (compare-and-set on attempts and
+ * nextAttemptAt, which moves the row's nextAttemptAt forward by a lease), so exactly one instance
+ * delivers it; a crashed instance's lease simply runs out and another one retries.
+ */
+import { randomUUID } from "node:crypto";
+import type { AuditLog } from "../audit/audit-log";
+import type { Client, LogoutDelivery, Prisma, PrismaClient } from "../generated/prisma/client";
+import type { Logger } from "../observability/logger";
+import type { TokenSigner } from "../oauth/access-token";
+import type { Clock } from "../server/clock";
+import { idTokenAlgorithmOf } from "./id-token";
+import type { SubjectIdentifiers } from "./subject";
+
+/** Back-Channel Logout 1.0 §2.4: the member of the `events` claim that makes a JWT a Logout Token. */
+export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+/** Back-Channel Logout 1.0 §2.4 (RFC 8725 §3.11 explicit typing): the JOSE `typ` of Logout Tokens. */
+export const LOGOUT_TOKEN_TYPE = "logout+jwt";
+/** Back-Channel Logout 1.0 §2.4: "short expiration times, with a maximum of two minutes". */
+export const LOGOUT_TOKEN_TTL_SECONDS = 120;
+
+/** How long the RP has to answer one POST. */
+export const REQUEST_TIMEOUT_MS = 5_000;
+/** How often a started worker looks for due deliveries (it is also kicked right after a logout). */
+export const POLL_INTERVAL_MS = 5_000;
+/** While an attempt runs its row is leased for this long; after a crash another instance retries. */
+export const LEASE_MS = 60_000;
+/**
+ * Wait after the n-th failed attempt (n = 1, 2, ...): 10 s, 30 s, 2 min, 10 min, 1 h, 2 h, 4 h,
+ * 8 h, 8 h; the 10th attempt comes about 23 h after the logout, and a failed 10th gives up.
+ */
+export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000] as const;
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+/** No attempt is scheduled later than this after the logout. */
+export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+/** Delivered and failed rows are kept this long (diagnostics), then deleted. */
+export const RETAIN_FINISHED_MS = 7 * 24 * 3_600_000;
+const PURGE_INTERVAL_MS = 3_600_000;
+const BATCH_SIZE = 25;
+const CONCURRENCY = 5;
+const MAX_BATCHES_PER_RUN = 40;
+
+export interface LogoutTokenInput {
+  client: Pick<Client, "clientId" | "subjectType" | "sectorIdentifierUri" | "redirectUris" | "idTokenSignedResponseAlg">;
+  userId: string;
+  sessionId: string;
+}
+
+/** A delivery to queue: one client of an ended session. */
+export interface BackchannelDeliveryInput {
+  client: Pick<Client, "id" | "backchannelLogoutUri">;
+  userId: string;
+  sessionId: string;
+}
+
+export interface DeliveryRunSummary {
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface BackchannelLogoutWorkerOptions {
+  prisma: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditLog;
+  signer: TokenSigner;
+  subjects: SubjectIdentifiers;
+  issuer: string;
+  tenantId: string;
+  /** The HTTP client (tests may pass their own); defaults to the global fetch. */
+  fetch?: FetchLike;
+}
+
+type AttemptResult = { ok: true; status: number } | { ok: false; status?: number; error: string };
+
+/**
+ * Builds the claims of a Logout Token (Back-Channel Logout 1.0 §2.4): iss, aud (the client_id),
+ * iat, exp, jti, events, sid and sub (as this client sees the user, OIDC Core §8). A Logout Token
+ * MUST NOT contain a nonce (§2.4), so none is ever added.
+ */
+export function logoutTokenClaims(input: LogoutTokenInput, issuer: string, subjects: SubjectIdentifiers, nowMs: number): Record<string, unknown> {
+  const iat = Math.floor(nowMs / 1000);
+  return {
+    iss: issuer,
+    sub: subjects.subjectFor(input.client, input.userId),
+    aud: input.client.clientId,
+    iat,
+    exp: iat + LOGOUT_TOKEN_TTL_SECONDS,
+    jti: randomUUID(),
+    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    sid: input.sessionId,
+  };
+}
+
+/** The wait after `attempts` failed attempts, or null when the delivery gives up. */
+export function nextRetryDelayMs(attempts: number, createdAtMs: number, nowMs: number): number | null {
+  if (attempts >= MAX_ATTEMPTS) return null;
+  const delay: number = RETRY_DELAYS_MS[Math.min(Math.max(0, attempts - 1), RETRY_DELAYS_MS.length - 1)]!;
+  if (nowMs + delay - createdAtMs > GIVE_UP_AFTER_MS) return null;
+  return delay;
+}
+
+/** A short, secret-free description of a failed POST (never the URL, never the token). */
+function describeFailure(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timeout";
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code)) return `network error (${code})`;
+  return "network error";
+}
+
+/**
+ * Delivers queued Back-Channel Logout requests. `start()` polls every POLL_INTERVAL_MS and on
+ * `kick()`; `runOnce()` delivers everything that is due now (tests call it with a manual clock).
+ */
+export class BackchannelLogoutWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private rerun = false;
+  private started = false;
+  private lastPurgeMs: number | undefined;
+
+  constructor(private readonly deps: BackchannelLogoutWorkerOptions) {}
+
+  /** Signs a fresh Logout Token with the client's ID token algorithm (§2.4: signed like an ID token). */
+  signLogoutToken(input: LogoutTokenInput): Promise<string> {
+    const claims = logoutTokenClaims(input, this.deps.issuer, this.deps.subjects, this.deps.clock.nowMs());
+    return this.deps.signer.sign(claims, { typ: LOGOUT_TOKEN_TYPE, alg: idTokenAlgorithmOf(input.client) });
+  }
+
+  /** Queues one delivery per client with a back-channel logout URI, due at once, and wakes the worker. */
+  async enqueue(items: readonly BackchannelDeliveryInput[]): Promise<number> {
+    const now = this.deps.clock.now();
+    const data = items
+      .filter((i) => i.client.backchannelLogoutUri)
+      .map((i) => ({
+        id: randomUUID(),
+        tenantId: this.deps.tenantId,
+        clientId: i.client.id,
+        userId: i.userId,
+        sessionId: i.sessionId,
+        uri: i.client.backchannelLogoutUri!,
+        status: "pending" as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      }));
+    if (data.length === 0) return 0;
+    await this.deps.prisma.logoutDelivery.createMany({ data });
+    this.kick();
+    return data.length;
+  }
+
+  /** Starts polling (server and `next dev`); the timer never keeps the process alive. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.timer = setInterval(() => this.tick(), POLL_INTERVAL_MS);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /** Runs a delivery round soon (after a logout); does nothing unless started. */
+  kick(): void {
+    if (this.started) this.tick();
+  }
+
+  /** Stops polling and waits for the round in progress. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.rerun = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) {
+      // One round at a time per instance; a kick during a round runs another one right after it.
+      this.rerun = true;
+      return;
+    }
+    this.running = this.runOnce()
+      .catch((error: unknown) => this.deps.logger.warn("back-channel logout round failed", { error }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.rerun && this.started) {
+          this.rerun = false;
+          this.tick();
+        }
+      });
+  }
+
+  /** Delivers every delivery that is due, claiming each one first (safe with several instances). */
+  async runOnce(): Promise<DeliveryRunSummary> {
+    const summary: DeliveryRunSummary = { delivered: 0, retried: 0, failed: 0 };
+    const { prisma, tenantId, clock } = this.deps;
+    for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+      const now = clock.now();
+      const due = await prisma.logoutDelivery.findMany({
+        where: { tenantId, status: "pending", nextAttemptAt: { lte: now } },
+        orderBy: { nextAttemptAt: "asc" },
+        take: BATCH_SIZE,
+      });
+      if (due.length === 0) break;
+      const claimed: LogoutDelivery[] = [];
+      for (const row of due) {
+        const mine = await this.claim(row, now);
+        if (mine) claimed.push(mine);
+      }
+      await runPool(claimed, CONCURRENCY, async (row) => {
+        summary[await this.attempt(row)] += 1;
+      });
+      if (due.length < BATCH_SIZE) break;
+    }
+    await this.purgeIfDue();
+    return summary;
+  }
+
+  /**
+   * Claims a due row: counts the attempt and leases the row (nextAttemptAt = now + LEASE_MS) in one
+   * conditional UPDATE. Of several instances only the first matches; the others see 0 rows.
+   */
+  private async claim(row: LogoutDelivery, now: Date): Promise<LogoutDelivery | null> {
+    const lease = new Date(now.getTime() + LEASE_MS);
+    const result = await this.deps.prisma.logoutDelivery.updateMany({
+      where: { id: row.id, status: "pending", attempts: row.attempts, nextAttemptAt: row.nextAttemptAt },
+      data: { attempts: { increment: 1 }, nextAttemptAt: lease },
+    });
+    return result.count === 1 ? { ...row, attempts: row.attempts + 1, nextAttemptAt: lease } : null;
+  }
+
+  private async attempt(row: LogoutDelivery): Promise<keyof DeliveryRunSummary> {
+    const client = await this.deps.prisma.client.findFirst({ where: { id: row.clientId, tenantId: this.deps.tenantId } });
+    if (!client || !client.enabled || !client.backchannelLogoutUri) {
+      // Nothing to deliver to any more: the client was deleted, disabled or unregistered its URI.
+      await this.finish(row, client, { ok: false, error: "client no longer accepts back-channel logout" }, true);
+      return "failed";
+    }
+    let result: AttemptResult;
+    try {
+      const token = await this.signLogoutToken({ client, userId: row.userId, sessionId: row.sessionId });
+      // The URI registered now (normally the one queued; an updated registration wins).
+      result = await this.post(client.backchannelLogoutUri, token);
+    } catch (error) {
+      this.deps.logger.warn("cannot sign a logout token", { error, clientId: client.clientId });
+      result = { ok: false, error: "signing failed" };
+    }
+    return this.finish(row, client, result, false);
+  }
+
+  /**
+   * Back-Channel Logout 1.0 §2.5: POST logout_token as a form. Redirects are not followed: the
+   * registered URI is the only place a logout token goes (a redirect counts as a failure).
+   */
+  private async post(uri: string, token: string): Promise<AttemptResult> {
+    const send = this.deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+    let response: Response;
+    try {
+      response = await send(uri, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json, */*" },
+        body: new URLSearchParams({ logout_token: token }).toString(),
+        redirect: "manual",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      return { ok: false, error: describeFailure(error) };
+    }
+    await response.body?.cancel().catch(() => undefined);
+    // §2.8: "If the logout succeeded, the RP MUST respond with HTTP 200 OK"; 204 is accepted too
+    // (§2.8 notes that some frameworks substitute it).
+    if (response.status === 200 || response.status === 204) return { ok: true, status: response.status };
+    return { ok: false, status: response.status, error: `HTTP ${response.status}` };
+  }
+
+  private async finish(row: LogoutDelivery, client: Client | null, result: AttemptResult, final: boolean): Promise<keyof DeliveryRunSummary> {
+    const { prisma, audit, clock } = this.deps;
+    const now = clock.now();
+    const where = { id: row.id, status: "pending" as const, attempts: row.attempts };
+    const event = {
+      actorType: "system" as const,
+      targetType: "client",
+      targetId: client?.clientId ?? row.clientId,
+      details: { deliveryId: row.id, sessionId: row.sessionId, attempt: row.attempts, httpStatus: result.status ?? null },
+    };
+    // The outcome is written only while this attempt still owns the row (attempts unchanged): after
+    // an expired lease another instance may have taken it over, and its outcome counts instead.
+    const owned = async (data: Prisma.LogoutDeliveryUpdateManyMutationInput) => (await prisma.logoutDelivery.updateMany({ where, data })).count === 1;
+    if (result.ok) {
+      if (await owned({ status: "delivered", deliveredAt: now, finishedAt: now, lastStatus: result.status, lastError: null })) {
+        await audit.record({ ...event, type: "logout.backchannel.delivered" });
+      }
+      return "delivered";
+    }
+    const delay = final ? null : nextRetryDelayMs(row.attempts, row.createdAt.getTime(), now.getTime());
+    const lastError = result.error.slice(0, 200);
+    if (delay === null) {
+      if (!(await owned({ status: "failed", finishedAt: now, lastStatus: result.status ?? null, lastError }))) return "failed";
+      await audit.record({ ...event, type: "logout.backchannel.failed", outcome: "failure", details: { ...event.details, error: lastError } });
+      this.deps.logger.warn("back-channel logout given up", { clientId: event.targetId, attempts: row.attempts, error: lastError });
+      return "failed";
+    }
+    const nextAttemptAt = new Date(now.getTime() + delay);
+    if (!(await owned({ nextAttemptAt, lastStatus: result.status ?? null, lastError }))) return "retried";
+    await audit.record({
+      ...event,
+      type: "logout.backchannel.retry",
+      outcome: "failure",
+      details: { ...event.details, error: lastError, nextAttemptAt: nextAttemptAt.toISOString() },
+    });
+    return "retried";
+  }
+
+  /** Deletes deliveries finished more than RETAIN_FINISHED_MS ago (at most hourly per instance). */
+  async purgeIfDue(): Promise<number> {
+    const nowMs = this.deps.clock.nowMs();
+    if (this.lastPurgeMs !== undefined && nowMs - this.lastPurgeMs < PURGE_INTERVAL_MS) return 0;
+    this.lastPurgeMs = nowMs;
+    const { count } = await this.deps.prisma.logoutDelivery.deleteMany({
+      where: { tenantId: this.deps.tenantId, status: { in: ["delivered", "failed"] }, finishedAt: { lt: new Date(nowMs - RETAIN_FINISHED_MS) } },
+    });
+    if (count > 0) this.deps.logger.info("deleted finished back-channel logout deliveries", { count });
+    return count;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+async function runPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

@@ -1,0 +1,305 @@
+/**
+ * Logout: the end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0) and the end of a
+ * browser session with everything that follows from it (LogoutService): refresh tokens revoked,
+ * audit, Front-Channel Logout 1.0 iframes and Back-Channel Logout 1.0 deliveries.
+ *
+ *   GET|POST /oidc/logout   id_token_hint, logout_hint, client_id, post_logout_redirect_uri, state, ui_locales
+ *     invalid hint / client mismatch / unknown client     -> error page (400), no redirect
+ *     no session                                          -> redirect (registered URI) or "signed out" page
+ *     hint tied to this session, or confirmed (CSRF)      -> end session -> redirect or page (+ iframes)
+ *     otherwise                                           -> "Sign out of Authly?" confirmation page
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { AuditEventInput, AuditLog } from "../audit/audit-log";
+import type { Client, PrismaClient, Session } from "../generated/prisma/client";
+import type { RouteHandler } from "../http/types";
+import { pageLocale } from "../oauth/authorization-response";
+import { OAuthError } from "../oauth/errors";
+import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
+import { readFormBody, readQuery } from "../oauth/params";
+import type { Clock } from "../server/clock";
+import type { BrowserSessionService } from "../sessions/browser-session";
+import type { BackchannelLogoutWorker } from "./backchannel-logout";
+import { frontchannelTargets, type FrontchannelTarget } from "./frontchannel-logout";
+import type { IdTokenHint } from "./id-token";
+import { logoutConfirmPage, logoutErrorPage, signedOutPage } from "./logout-pages";
+
+export interface EndSessionOptions {
+  /** Why the session ends, stored on the session row ("logout", "logout_everywhere", "admin", ...). */
+  reason: string;
+  /** The client whose RP-Initiated Logout request ended it, if any. */
+  initiatingClient?: Pick<Client, "clientId">;
+  /** Who ended it (audit); by default the session's user. */
+  actor?: { type: AuditEventInput["actorType"]; id?: string };
+  ipAddress?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+export interface EndedSession {
+  /** False when the session did not exist or had already ended: nothing was done. */
+  ended: boolean;
+  /** Front-Channel Logout 1.0 §4: the iframes the page shown to this browser should render. */
+  frontchannel: FrontchannelTarget[];
+  /** Back-Channel Logout 1.0: the deliveries queued. */
+  backchannel: number;
+  /** Refresh token families revoked. */
+  revokedFamilies: number;
+}
+
+/**
+ * Ends browser sessions and notifies the relying parties. Shared by the end_session_endpoint and
+ * by anything else that signs a user out (account page, admin).
+ */
+export class LogoutService {
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      tenantId: string;
+      issuer: string;
+      sessions: BrowserSessionService;
+      tokenRevoker: IssuedTokenRevoker;
+      audit: AuditLog;
+      backchannel: BackchannelLogoutWorker;
+    },
+  ) {}
+
+  async endSession(sessionId: string, options: EndSessionOptions): Promise<EndedSession> {
+    const { prisma, tenantId } = this.deps;
+    const nothing: EndedSession = { ended: false, frontchannel: [], backchannel: 0, revokedFamilies: 0 };
+    const session = await prisma.session.findFirst({ where: { id: sessionId, tenantId } });
+    if (!session) return nothing;
+    // Only the request that actually ends the session fans out (two tabs logging out at once).
+    if (!(await this.deps.sessions.end(session.id, options.reason))) return nothing;
+
+    const clients = session.clientIds.length
+      ? await prisma.client.findMany({ where: { tenantId, id: { in: session.clientIds } }, orderBy: { createdAt: "asc" } })
+      : [];
+
+    // Refresh tokens issued in this session, for the clients that asked for it (whole families,
+    // with their access tokens: a family continues the session's grant).
+    const revoking = clients.filter((c) => c.revokeRefreshTokensOnLogout).map((c) => c.id);
+    let revokedFamilies = 0;
+    if (revoking.length > 0) {
+      const families = await prisma.refreshToken.findMany({
+        where: { tenantId, sessionId: session.id, clientId: { in: revoking }, revokedAt: null },
+        select: { familyId: true },
+        distinct: ["familyId"],
+      });
+      for (const { familyId } of families) await this.deps.tokenRevoker.revokeFamily(familyId, "logout");
+      revokedFamilies = families.length;
+    }
+
+    const notified = clients.filter((c) => c.enabled);
+    // Back-Channel Logout 1.0 §2.3: every RP of the session that registered a back-channel URI.
+    const backchannel = await this.deps.backchannel.enqueue(
+      notified.filter((c) => c.backchannelLogoutUri).map((client) => ({ client, userId: session.userId, sessionId: session.id })),
+    );
+    const frontchannel = frontchannelTargets(notified, this.deps.issuer, session.id);
+
+    await this.deps.audit.record({
+      type: "session.logout",
+      actorType: options.actor?.type ?? "user",
+      actorId: options.actor ? options.actor.id : session.userId,
+      targetType: "session",
+      targetId: session.id,
+      ipAddress: options.ipAddress,
+      userAgent: options.userAgent?.slice(0, 512),
+      requestId: options.requestId,
+      details: {
+        reason: options.reason,
+        userId: session.userId,
+        ...(options.initiatingClient && { client: options.initiatingClient.clientId }),
+        revokedFamilies,
+        frontchannel: frontchannel.map((f) => f.clientId),
+        backchannel,
+      },
+    });
+    return { ended: true, frontchannel, backchannel, revokedFamilies };
+  }
+
+  /** Ends every active session of a user ("sign out everywhere"); returns how many ended. */
+  async endAllSessions(userId: string, options: EndSessionOptions): Promise<number> {
+    const active = await this.deps.prisma.session.findMany({
+      where: { tenantId: this.deps.tenantId, userId, endedAt: null, expiresAt: { gt: this.deps.clock.now() } },
+      select: { id: true },
+    });
+    let ended = 0;
+    for (const { id } of active) if ((await this.endSession(id, options)).ended) ended += 1;
+    return ended;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSRF token of the confirmation form
+// ---------------------------------------------------------------------------------------------
+
+/** The confirmation form's CSRF token: an HMAC of the browser session id, so it is valid only for that session. */
+export function logoutCsrfToken(cookieSecret: string, sessionId: string): string {
+  return createHmac("sha256", cookieSecret).update("logout-confirm\0").update(sessionId).digest("base64url");
+}
+
+/** Checks a CSRF token in constant time. */
+export function isValidLogoutCsrfToken(cookieSecret: string, sessionId: string, token: string | undefined): boolean {
+  if (typeof token !== "string" || token.length === 0 || token.length > 128) return false;
+  const expected = Buffer.from(logoutCsrfToken(cookieSecret, sessionId));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The end_session_endpoint
+// ---------------------------------------------------------------------------------------------
+
+/** RP-Initiated Logout 1.0 §2 request parameters; others are ignored. */
+const logoutParamsSchema = z.object({
+  id_token_hint: z.string().max(8192).optional(),
+  // §2: a hint about the user; Authly has one session per browser, so it is not needed (ignored).
+  logout_hint: z.string().max(1024).optional(),
+  client_id: z.string().max(255).optional(),
+  post_logout_redirect_uri: z.string().max(2048).optional(),
+  state: z.string().max(2048).optional(),
+  ui_locales: z.string().max(256).optional(),
+  /** Our confirmation form's CSRF token. */
+  csrf_token: z.string().max(128).optional(),
+});
+type LogoutParams = z.infer<typeof logoutParamsSchema>;
+
+/**
+ * Ties the request to the current browser session: an ID token of ours, issued in this session
+ * (its `sid`) to this user (its `sub`, as the hint's client sees the user, OIDC Core §8).
+ */
+function isTiedToSession(hint: IdTokenHint | null, client: Client | null, session: Session, subjectFor: (client: Client, userId: string) => string): boolean {
+  return hint !== null && client !== null && hint.sid === session.id && hint.sub === subjectFor(client, session.userId);
+}
+
+/** RP-Initiated Logout 1.0 §3: the registered post-logout redirect URI with `state` added. */
+function redirectTarget(uri: string, state: string | undefined): string {
+  if (state === undefined) return uri;
+  return uri + (uri.includes("?") ? "&" : "?") + new URLSearchParams({ state }).toString();
+}
+
+/**
+ * The CSP source that lets the confirmation form's POST end in a redirect to `uri`: its origin, or
+ * for a native app's private-use scheme (RFC 8252 §7.1) the scheme itself ("com.example.app:").
+ */
+function formActionSource(uri: string): string | undefined {
+  const url = URL.parse(uri);
+  if (!url) return undefined;
+  if (url.origin !== "null") return url.origin;
+  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
+}
+
+/**
+ * Next's client router and link prefetches (`RSC: 1`, `Next-Router-Prefetch`) must not run a GET
+ * that ends a session; they get an inert answer and Next then loads the page for real (as
+ * /oauth/authorize does).
+ */
+function isNextRouterFetch(request: Request): boolean {
+  return request.headers.get("rsc") === "1" || request.headers.has("next-router-prefetch");
+}
+
+export const endSessionHandler: RouteHandler = async (request, { container, requestId, clientIp }) => {
+  if (isNextRouterFetch(request)) return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+  const { config } = container;
+  const fail = (description: string, locale = pageLocale(request, config.defaultLocale), status?: number) =>
+    logoutErrorPage(new OAuthError("invalid_request", description, status ? { status } : {}), { locale, requestId });
+
+  // RP-Initiated Logout 1.0 §2: GET with a query, or POST with a form body; parameters at most
+  // once (RFC 6749 §3.1 rules, shared readers).
+  let raw: Map<string, string>;
+  try {
+    raw = request.method === "POST" ? await readFormBody(request) : readQuery(request);
+  } catch (error) {
+    if (error instanceof OAuthError) return fail(error.description ?? "the request is malformed", undefined, error.status);
+    throw error;
+  }
+  const parsed = logoutParamsSchema.safeParse(Object.fromEntries(raw));
+  if (!parsed.success) {
+    // The path is one of the schema's own keys, safe to name.
+    const field = parsed.error.issues[0]?.path[0];
+    return fail(`the ${typeof field === "string" ? field : "request"} parameter is malformed or too long`);
+  }
+  const p: LogoutParams = parsed.data;
+  const locale = pageLocale(request, config.defaultLocale, p.ui_locales);
+
+  // §2: id_token_hint is an ID token we issued; expired ones are accepted. §4: one that fails
+  // validation is not used at all (no redirect, no logout on its strength).
+  let hint: IdTokenHint | null = null;
+  if (p.id_token_hint !== undefined) {
+    hint = await container.oidc.idTokens.verifyHint(p.id_token_hint);
+    if (!hint) return fail("id_token_hint is not a valid ID token issued by this server", locale);
+  }
+  // §2: "When both client_id and id_token_hint are present, the OP MUST verify that the Client
+  // Identifier matches the one used when issuing the ID Token."
+  if (hint && p.client_id !== undefined && p.client_id !== hint.clientId) return fail("client_id does not match the id_token_hint", locale);
+  const clientId = hint?.clientId ?? p.client_id;
+  let client: Client | null = null;
+  if (clientId !== undefined) {
+    client = await container.clients.findActive(clientId);
+    if (!client) return fail("the client is unknown or disabled", locale);
+  }
+
+  // §3: redirect only to a URI registered for the identified client, compared exactly; otherwise
+  // the OP MUST NOT redirect (the user stays on our "signed out" page, told why).
+  let redirect: string | undefined;
+  let unrecognisedRedirect = false;
+  if (p.post_logout_redirect_uri !== undefined) {
+    if (client && client.postLogoutRedirectUris.includes(p.post_logout_redirect_uri)) redirect = p.post_logout_redirect_uri;
+    else unrecognisedRedirect = true;
+  }
+  const headers = new Headers();
+  // Whatever happens next, the browser forgets its session cookies (a stale cookie is cleared too).
+  for (const cookie of container.sessions.clearCookieHeaders()) headers.append("set-cookie", cookie);
+
+  const finish = (frames: FrontchannelTarget[], wasSignedIn: boolean): Response => {
+    const target = redirect === undefined ? undefined : redirectTarget(redirect, p.state);
+    if (target !== undefined && frames.length === 0) {
+      headers.set("location", target);
+      headers.set("cache-control", "no-store");
+      headers.set("referrer-policy", "no-referrer");
+      // 303: a POSTed logout request is not re-posted to the RP.
+      return new Response(null, { status: 303, headers });
+    }
+    return signedOutPage({ locale, frames, redirectTo: target, wasSignedIn, unrecognisedRedirect, headers });
+  };
+
+  const session = await container.sessions.fromRequest(request);
+  // No session: nothing to end; the RP still gets its (validated) redirect.
+  if (!session) return finish([], false);
+
+  const subjectFor = (c: Client, userId: string) => container.oidc.subjects.subjectFor(c, userId);
+  const confirmed = request.method === "POST" && isValidLogoutCsrfToken(container.cookieSecret, session.id, p.csrf_token);
+  if (!isTiedToSession(hint, client, session, subjectFor) && !confirmed) {
+    // §2 ("the OP SHOULD ask the End-User whether to log out of the OP as well") and §6 (a request
+    // that cannot be tied to this session may be forged): ask, and keep the session for now.
+    const user = await container.users.findById(session.userId);
+    const fields: Record<string, string> = {};
+    if (client) fields.client_id = client.clientId;
+    if (redirect !== undefined) {
+      fields.post_logout_redirect_uri = redirect;
+      if (p.state !== undefined) fields.state = p.state;
+    }
+    if (p.ui_locales !== undefined) fields.ui_locales = p.ui_locales;
+    return logoutConfirmPage({
+      locale,
+      csrfToken: logoutCsrfToken(container.cookieSecret, session.id),
+      fields,
+      email: user?.email ?? "",
+      ...(client && { clientName: client.name }),
+      ...(redirect !== undefined && { redirectOrigin: formActionSource(redirect) }),
+      unrecognisedRedirect,
+    });
+  }
+
+  const ended = await container.logout.endSession(session.id, {
+    reason: "logout",
+    ...(client && { initiatingClient: client }),
+    ipAddress: clientIp,
+    userAgent: request.headers.get("user-agent") ?? undefined,
+    requestId,
+  });
+  return finish(ended.frontchannel, true);
+};

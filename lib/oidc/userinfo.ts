@@ -1,0 +1,121 @@
+/**
+ * The UserInfo endpoint (OIDC Core §5.3): GET or POST with a bearer access token (RFC 6750 §2.1
+ * Authorization header, or §2.2 form body on POST), answering the claims the token's scopes
+ * (Core §5.4) and claims request (§5.5) release for its subject. Errors per RFC 6750 §3.
+ *
+ * The token is verified in memory (keys from the key store, revocation from the jti list); the
+ * database is read once for the user (and, for pairwise clients, the token's row first).
+ */
+import type { RouteHandler } from "../http/types";
+import type { AccessTokenClaims } from "../oauth/access-token";
+import { OAuthError, oauthJson } from "../oauth/errors";
+import { readFormBody } from "../oauth/params";
+import type { Client, User } from "../generated/prisma/client";
+import type { Container } from "../server/container";
+import { releasedClaims } from "./claims";
+
+/** RFC 6750 §2.1: b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** Browser apps call UserInfo cross-origin with the token in a header, never with cookies. */
+const corsHeaders = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "WWW-Authenticate",
+};
+
+function challenge(container: Container, error?: OAuthError): string {
+  // RFC 6750 §3: realm, then error, error_description (and scope for insufficient_scope).
+  let value = `Bearer realm="${container.config.issuer}"`;
+  if (error) {
+    value += `, error="${error.error}"`;
+    if (error.description) value += `, error_description="${error.description.replace(/["\\]/g, "")}"`;
+    if (error.error === "insufficient_scope") value += `, scope="openid"`;
+  }
+  return value;
+}
+
+function failure(container: Container, error: OAuthError): Response {
+  // RFC 6750 §3: the error goes into WWW-Authenticate (and, as a courtesy, the JSON body).
+  return oauthJson({ error: error.error, ...(error.description && { error_description: error.description }) }, error.status, {
+    "www-authenticate": challenge(container, error),
+    ...corsHeaders,
+  });
+}
+
+/** The bearer token of the request, or a response explaining why there is none. */
+async function bearerToken(request: Request, container: Container): Promise<string | Response> {
+  const authorization = request.headers.get("authorization");
+  let fromHeader: string | undefined;
+  if (authorization !== null) {
+    const match = BEARER.exec(authorization);
+    // RFC 6750 §3.1: a malformed Authorization header is an invalid_request.
+    if (!match) return failure(container, new OAuthError("invalid_request", "the Authorization header is not a Bearer token", { status: 400 }));
+    fromHeader = match[1];
+  }
+  let fromBody: string | undefined;
+  // RFC 6750 §2.2: the form-encoded body parameter; any other body is not ours to read.
+  const type = request.headers.get("content-type") ?? "";
+  if (request.method === "POST" && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+    let params: Map<string, string>;
+    try {
+      params = await readFormBody(request);
+    } catch (error) {
+      if (error instanceof OAuthError) return failure(container, new OAuthError("invalid_request", error.description, { status: error.status }));
+      throw error;
+    }
+    fromBody = params.get("access_token");
+  }
+  // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
+  if (fromHeader !== undefined && fromBody !== undefined) {
+    return failure(container, new OAuthError("invalid_request", "the token was sent in more than one way", { status: 400 }));
+  }
+  const token = fromHeader ?? fromBody;
+  if (token === undefined || token === "") {
+    // RFC 6750 §3.1: without any authentication information the challenge carries no error code.
+    return oauthJson({ error: "invalid_token", error_description: "a bearer access token is required" }, 401, { "www-authenticate": challenge(container), ...corsHeaders });
+  }
+  return token;
+}
+
+/** The user behind a verified token: its row when it is still active, else null. */
+async function subjectUser(container: Container, claims: AccessTokenClaims, client: Client): Promise<{ user: User; userinfoClaims: string[] } | null> {
+  const { prisma } = container;
+  const tenantId = client.tenantId;
+  // Public subjects are the user id, so both reads run at once; pairwise ones go through the token row.
+  const [row, byId] = await Promise.all([
+    prisma.accessToken.findUnique({ where: { jti: claims.jti }, select: { userId: true, userinfoClaims: true, revokedAt: true, tenantId: true, clientId: true } }),
+    client.subjectType === "public" ? prisma.user.findFirst({ where: { id: claims.sub, tenantId } }) : null,
+  ]);
+  if (!row || row.revokedAt || row.tenantId !== tenantId || row.clientId !== client.id || !row.userId) return null;
+  const user = byId && byId.id === row.userId ? byId : await prisma.user.findFirst({ where: { id: row.userId, tenantId } });
+  if (!user || user.status !== "active") return null;
+  return { user, userinfoClaims: row.userinfoClaims };
+}
+
+export const userinfoHandler: RouteHandler = async (request, { container }) => {
+  if (request.method === "OPTIONS") {
+    // CORS preflight (Fetch standard) for the Authorization header.
+    return new Response(null, {
+      status: 204,
+      headers: { ...corsHeaders, "access-control-allow-methods": "GET, POST", "access-control-allow-headers": "Authorization, Content-Type", "access-control-max-age": "600" },
+    });
+  }
+  const token = await bearerToken(request, container);
+  if (token instanceof Response) return token;
+
+  const verified = container.accessTokens.verify(token);
+  const claims = verified instanceof Promise ? await verified : verified;
+  // RFC 6750 §3.1: expired, revoked, malformed or foreign tokens are invalid_token (401).
+  if (!claims) return failure(container, new OAuthError("invalid_token", "the access token is invalid, expired or revoked"));
+  const scopes = claims.scope ? claims.scope.split(" ") : [];
+  // OIDC Core §5.3: UserInfo serves OpenID requests; RFC 6750 §3.1 insufficient_scope (403).
+  if (!scopes.includes("openid")) return failure(container, new OAuthError("insufficient_scope", "the access token lacks the openid scope"));
+
+  const found = container.clients.findActive(claims.client_id);
+  const client = found instanceof Promise ? await found : found;
+  const subject = client ? await subjectUser(container, claims, client) : null;
+  if (!subject) return failure(container, new OAuthError("invalid_token", "the access token is invalid, expired or revoked"));
+  // OIDC Core §5.3.2: sub is always returned and equals the ID token's sub (the token already carries it).
+  const body = { ...releasedClaims(subject.user, scopes, subject.userinfoClaims), sub: claims.sub };
+  return oauthJson(body, 200, corsHeaders);
+};
