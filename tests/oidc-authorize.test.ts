@@ -142,7 +142,8 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
   function interactionIdFrom(response: Response, page: "/login" | "/consent"): string {
     expect(response.status).toBe(303);
     const location = response.headers.get("location")!;
-    expect(location).toMatch(new RegExp(`^${page}\\?interaction=[A-Za-z0-9_-]{43}$`));
+    // The request's ui_locales, if any, rides along (the page and its layout render in that language).
+    expect(location).toMatch(new RegExp(`^${page}\\?interaction=[A-Za-z0-9_-]{43}(&ui_locales=[A-Za-z0-9%_-]+)?$`));
     return new URL(location, ISSUER).searchParams.get("interaction")!;
   }
 

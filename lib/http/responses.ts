@@ -47,3 +47,17 @@ export function methodNotAllowed(allowed: readonly string[]): Response {
 export function serverError(requestId: string): Response {
   return json({ error: "server_error", request_id: requestId }, { status: 500 });
 }
+
+/**
+ * Requests from Next's client router or link prefetches (`RSC: 1`, `Next-Router-Prefetch`) would
+ * otherwise run a GET endpoint's side effects (consuming an interaction, ending a session). They
+ * get an inert answer; Next then navigates the browser to the URL for real (a non-RSC response
+ * makes it fall back to a full page load).
+ */
+export function isNextRouterFetch(request: Request): boolean {
+  return request.headers.get("rsc") === "1" || request.headers.has("next-router-prefetch");
+}
+
+export function inertResponse(): Response {
+  return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+}

@@ -31,7 +31,7 @@ export const routes: readonly Route[] = [
   // Session Management 1.0 §3.2: the OP iframe, the one page other sites may frame.
   { path: oidcPaths.checkSession, methods: ["GET"], handler: checkSessionHandler, frameable: true },
   // RP-Initiated Logout 1.0 §2: GET and POST; GET ends sessions, so no HEAD. Browser-facing, like /oauth/authorize.
-  { path: oidcPaths.endSession, methods: ["GET", "POST"], handler: endSessionHandler, noHead: true, rateLimit: "authorize" },
+  { path: oidcPaths.endSession, methods: ["GET", "POST"], handler: endSessionHandler, noHead: true, rateLimit: "logout" },
 ];
 
 const byPath = new Map(routes.map((r) => [r.path, r]));

@@ -12,6 +12,7 @@
  * unknown (RFC 6749 §4.1.2.1), otherwise a response to the client's redirect URI.
  */
 import { z } from "zod";
+import { inertResponse, isNextRouterFetch } from "../http/responses";
 import type { RouteContext, RouteHandler } from "../http/types";
 import { randomToken } from "../security/secrets";
 import { requestCookies, serializeCookie } from "../sessions/browser-session";
@@ -41,20 +42,6 @@ function sessionStateOf(container: Container, request: Request, clientId: string
   return { params, headers };
 }
 
-/**
- * Requests from Next's client router or from a server action's redirect prefetch (`RSC: 1`) would
- * otherwise run this endpoint's side effects (consuming an interaction, even fetching the
- * client's redirect URI server-side). They get an inert answer; Next then navigates the browser
- * to the URL for real (a non-RSC response makes it fall back to a full page load).
- */
-function isNextRouterFetch(request: Request): boolean {
-  return request.headers.get("rsc") === "1" || request.headers.has("next-router-prefetch");
-}
-
-function inertResponse(): Response {
-  return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
-}
-
 export const authorizeHandler: RouteHandler = async (request, { container, requestId }) => {
   if (isNextRouterFetch(request)) return inertResponse();
   const { config } = container;
@@ -69,7 +56,7 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
   // OIDC Core §3.1.2.1 ui_locales: the language of what we render from here on (form_post pages).
   const uiLocale = authorization.uiLocales ? pageLocale(request, config.defaultLocale, authorization.uiLocales) : locale;
   const session = await container.sessions.fromRequest(request);
-  const next = await container.interactions.nextPrompt(client, authorization, session, container.oidc.subjects);
+  const next = await container.interactions.nextPrompt(client, authorization, session);
   if (next.kind === "error") {
     // OIDC Core §3.1.2.6 (prompt=none: login_required, consent_required), §5.5.1.1 (access_denied).
     return authorizationErrorResponse(responseTargetOf(authorization), next.error, config.issuer, uiLocale);
@@ -119,7 +106,7 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
 
   const binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
   const session = await container.sessions.fromRequest(request);
-  const step = await container.interactions.resume(parsed.data.interaction, binding, session, container.oidc.subjects);
+  const step = await container.interactions.resume(parsed.data.interaction, binding, session);
   switch (step.kind) {
     case "invalid":
       return expired(`the authorization request is no longer valid (${step.reason.replace("_", " ")})`);

@@ -147,6 +147,8 @@ export class InteractionService {
       grants: GrantService;
       audit: AuditLog;
       logger: Logger;
+      /** The `sub` each client sees (id_token_hint comparison, OIDC Core §3.1.2.1). */
+      subjects: SubjectSource;
     },
   ) {}
 
@@ -156,8 +158,8 @@ export class InteractionService {
    * requireConsent=false (unless prompt=consent) and when an active grant already covers every
    * requested scope and claim.
    */
-  async nextPrompt(client: Client, request: AuthorizationRequest, session: Session | null, subjects: SubjectSource): Promise<AuthorizeStep> {
-    const step = await this.step(client, request, session, subjects, { signedInHere: false, consentDecided: false });
+  async nextPrompt(client: Client, request: AuthorizationRequest, session: Session | null): Promise<AuthorizeStep> {
+    const step = await this.step(client, request, session, { signedInHere: false, consentDecided: false });
     switch (step.kind) {
       case "proceed":
         return { kind: "code" };
@@ -207,7 +209,7 @@ export class InteractionService {
         expiresAt: new Date(now.getTime() + INTERACTION_LIFETIME_SECONDS * 1000),
       },
     });
-    return { id, location: pageUrl(prompt, id) };
+    return { id, location: pageUrl(prompt, id, request.uiLocales) };
   }
 
   /** The interaction for the login/consent page, or null when it is unknown, expired, used or not this browser's. */
@@ -309,7 +311,7 @@ export class InteractionService {
     if (!("interaction" in loaded)) return { status: "invalid_interaction" };
     const { interaction, params } = loaded;
     const userId = interaction.userId;
-    if (!userId) return { status: "login_required", redirectTo: pageUrl("login", id) };
+    if (!userId) return { status: "login_required", redirectTo: pageUrl("login", id, params.request.uiLocales) };
     // OIDC Core §5.5: the individually requested claims are part of what the user allows.
     const claims = individuallyRequestedClaims(params.request.claims, params.request.scopes).map((c) => c.name);
     const previous = interaction.result as StoredResult | null;
@@ -340,7 +342,7 @@ export class InteractionService {
    * browser's current session and either sends the user to login or consent, or consumes the
    * interaction (exactly once) and returns the authorization response to send.
    */
-  async resume(id: string, browserBinding: string | undefined, session: Session | null, subjects: SubjectSource): Promise<ResumeStep> {
+  async resume(id: string, browserBinding: string | undefined, session: Session | null): Promise<ResumeStep> {
     const loaded = await this.load(id, browserBinding);
     if (!("interaction" in loaded)) return { kind: "invalid", reason: loaded.reason };
     const { interaction, params } = loaded;
@@ -350,7 +352,7 @@ export class InteractionService {
 
     if (!session) {
       await this.setPrompt(id, "login");
-      return { kind: "redirect", location: pageUrl("login", id) };
+      return { kind: "redirect", location: pageUrl("login", id, request.uiLocales) };
     }
     let result = interaction.result as StoredResult | null;
     if (interaction.userId !== session.userId || interaction.sessionId !== session.id) {
@@ -364,13 +366,13 @@ export class InteractionService {
     }
     if (result && result.userId !== session.userId) result = null;
 
-    const step = await this.step(client, request, session, subjects, {
+    const step = await this.step(client, request, session, {
       signedInHere: result?.loginSessionId === session.id,
       consentDecided: result?.consent === "allow" || result?.consent === "deny",
     });
     if (step.kind === "login" || step.kind === "consent") {
       await this.setPrompt(id, step.kind);
-      return { kind: "redirect", location: pageUrl(step.kind, id) };
+      return { kind: "redirect", location: pageUrl(step.kind, id, request.uiLocales) };
     }
 
     // Single use: only the request that flips consumedAt from null gets to answer.
@@ -394,7 +396,6 @@ export class InteractionService {
     client: Client,
     request: AuthorizationRequest,
     session: Session | null,
-    subjects: SubjectSource,
     progress: { signedInHere: boolean; consentDecided: boolean },
   ): Promise<AuthenticationStep> {
     const parsed = parsePrompt(request.prompt);
@@ -408,7 +409,7 @@ export class InteractionService {
           authTimeMs: session.authTime.getTime(),
           nowMs: this.deps.clock.nowMs(),
           ...(request.idTokenHintSub !== undefined && { hintSubject: request.idTokenHintSub }),
-          sessionSubject: subjects.subjectFor(client, session.userId),
+          sessionSubject: this.deps.subjects.subjectFor(client, session.userId),
           essentialAcr,
           sessionAcr: session.acr,
         })
@@ -456,8 +457,15 @@ export class InteractionService {
   }
 }
 
-export function pageUrl(prompt: InteractionPrompt, id: string): string {
-  return `${prompt === "login" ? LOGIN_PATH : CONSENT_PATH}?interaction=${encodeURIComponent(id)}`;
+/**
+ * The login or consent page of an interaction. The request's `ui_locales` (OIDC Core §3.1.2.1)
+ * rides along in the URL, so that the whole page, layout included, is rendered in that language
+ * (proxy.ts passes it to the i18n configuration); it is a list of language tags, nothing more.
+ */
+export function pageUrl(prompt: InteractionPrompt, id: string, uiLocales?: string): string {
+  const base = `${prompt === "login" ? LOGIN_PATH : CONSENT_PATH}?interaction=${encodeURIComponent(id)}`;
+  const locales = uiLocales?.trim();
+  return locales && locales.length <= 256 && /^[A-Za-z0-9 _-]+$/.test(locales) ? `${base}&ui_locales=${encodeURIComponent(locales)}` : base;
 }
 
 export function resumeUrl(id: string): string {

@@ -13,6 +13,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { AuditEventInput, AuditLog } from "../audit/audit-log";
 import type { Client, PrismaClient, Session } from "../generated/prisma/client";
+import { inertResponse, isNextRouterFetch } from "../http/responses";
 import type { RouteHandler } from "../http/types";
 import { pageLocale } from "../oauth/authorization-response";
 import { OAuthError } from "../oauth/errors";
@@ -192,17 +193,8 @@ function formActionSource(uri: string): string | undefined {
   return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
 }
 
-/**
- * Next's client router and link prefetches (`RSC: 1`, `Next-Router-Prefetch`) must not run a GET
- * that ends a session; they get an inert answer and Next then loads the page for real (as
- * /oauth/authorize does).
- */
-function isNextRouterFetch(request: Request): boolean {
-  return request.headers.get("rsc") === "1" || request.headers.has("next-router-prefetch");
-}
-
 export const endSessionHandler: RouteHandler = async (request, { container, requestId, clientIp }) => {
-  if (isNextRouterFetch(request)) return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+  if (isNextRouterFetch(request)) return inertResponse();
   const { config } = container;
   const fail = (description: string, locale = pageLocale(request, config.defaultLocale), status?: number) =>
     logoutErrorPage(new OAuthError("invalid_request", description, status ? { status } : {}), { locale, requestId });

@@ -3,7 +3,7 @@ import { RateLimiter, type RateLimitDecision } from "../cache/rate-limiter";
 import type { Logger } from "../observability/logger";
 import { OAuthError } from "../oauth/errors";
 
-export type LimitedEndpoint = "authorize" | "token" | "introspect" | "revoke" | "userinfo";
+export type LimitedEndpoint = "authorize" | "token" | "introspect" | "revoke" | "userinfo" | "logout";
 
 /**
  * Per-IP and per-client fixed-window limits for the protocol endpoints, counted in the shared

@@ -70,7 +70,7 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
     );
   }
   // Nobody is signed in for this request (yet), or a new sign-in is required: sign in first.
-  if (view.prompt === "login") redirect(pageUrl("login", view.id));
+  if (view.prompt === "login") redirect(pageUrl("login", view.id, view.uiLocales));
 
   const describe = (scope: { name: string; description: string | null }) =>
     isStandardScope(scope.name) ? t(`scopes.${scope.name}`) : (scope.description ?? t("customScope", { scope: scope.name }));
