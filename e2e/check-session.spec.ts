@@ -129,6 +129,8 @@ async function signIn(page: Page, rp: RelyingParty, clientId: string, options: {
     await page.getByRole("button", { name: "Allow" }).click();
   }
   const { params } = await callback;
+  // The browser has finished arriving at the callback page (so the next navigation is not racing it).
+  await page.waitForURL((url) => url.href.startsWith(`${rp.redirectUri}?`), { waitUntil: "load" });
   expect(params.get("state")).toBe(state);
   expect(params.get("code")).toMatch(/^[A-Za-z0-9_-]{43}$/);
   const sessionState = params.get("session_state");

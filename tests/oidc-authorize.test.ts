@@ -4,6 +4,7 @@
  * essential acr, the claims parameter and consent, login_hint and ui_locales. Driven browser-less
  * through the route pipeline with a cookie jar, like tests/authorize.test.ts.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Session } from "../lib/generated/prisma/client";
 import { runRoute } from "../lib/http/pipeline";
@@ -173,8 +174,13 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
     it("without a session: login_required to the redirect URI, with state and iss, and no interaction", async () => {
       const before = await interactionCount();
       const sent = validParams(web, { prompt: "none" });
-      expectRedirectError(await authorize(sent, new Browser()), "login_required", sent);
+      const params = expectRedirectError(await authorize(sent, new Browser()), "login_required", sent);
       expect(await interactionCount()).toBe(before);
+      // Session Management 1.0 §4.1: session_state also on an authentication failure, for the
+      // browser's state (no session: an empty OP browser state, as the iframe sees without the cookie).
+      const [hash, salt] = params.get("session_state")!.split(".");
+      const origin = new URL(String(sent.redirect_uri)).origin;
+      expect(hash).toBe(createHash("sha256").update(`${web.clientId} ${origin}  ${salt}`).digest("hex"));
     });
 
     it("with a session and a covering grant: the code at once", async () => {

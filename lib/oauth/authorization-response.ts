@@ -50,9 +50,17 @@ export function authorizationResponse(
 }
 
 /** An error response to the client (RFC 6749 §4.1.2.1): error, error_description, state, iss. */
-export function authorizationErrorResponse(target: ResponseTarget, error: OAuthError, issuer: string, locale: Locale, extraHeaders: Record<string, string> = {}): Response {
+export function authorizationErrorResponse(
+  target: ResponseTarget,
+  error: OAuthError,
+  issuer: string,
+  locale: Locale,
+  extraHeaders: Record<string, string> = {},
+  extraParams: Record<string, string> = {},
+): Response {
   const params: Record<string, string> = { error: error.error };
   if (error.description) params.error_description = safeDescription(error.description);
+  Object.assign(params, extraParams);
   return authorizationResponse(target, params, issuer, locale, extraHeaders);
 }
 

@@ -26,18 +26,23 @@ import type { Container } from "../server/container";
 import { BROWSER_STATE_COOKIE, computeSessionState, originOf } from "../oidc/session-state";
 
 /**
- * Session Management 1.0 §2: a successful authentication response carries `session_state` for the
- * RP's origin (that of the redirect URI), and the browser holds the matching OP browser state
- * cookie; it is (re)set here when missing, e.g. for a session that started before an upgrade.
+ * Session Management 1.0 §2 and §4.1: an authentication response carries `session_state` for the
+ * RP's origin (that of the redirect URI); so does an authentication failure ("Session state SHOULD
+ * be returned upon an authentication failure"), computed for the browser's current state: its
+ * session, or none (an empty OP browser state, which is what the check-session iframe sees without
+ * the cookie). The browser-state cookie is (re)set when it does not match, and a stale one removed.
  */
-function sessionStateOf(container: Container, request: Request, clientId: string, redirectUri: string, session: Session) {
-  const browserState = container.sessions.browserState(session);
+function sessionStateOf(container: Container, request: Request, clientId: string, redirectUri: string, session: Session | null) {
+  const browserState = session ? container.sessions.browserState(session) : "";
   const origin = originOf(redirectUri);
   const params: Record<string, string> = origin ? { session_state: computeSessionState(clientId, origin, browserState) } : {};
   const headers: Record<string, string> = {};
-  if (requestCookies(request).get(BROWSER_STATE_COOKIE)?.value !== browserState) {
+  const current = requestCookies(request).get(BROWSER_STATE_COOKIE)?.value;
+  if (session && current !== browserState) {
     const remaining = Math.floor((session.expiresAt.getTime() - container.clock.nowMs()) / 1000);
     headers["set-cookie"] = serializeCookie(BROWSER_STATE_COOKIE, browserState, container.sessions.browserStateCookieOptions(Math.max(0, remaining)));
+  } else if (!session && current !== undefined) {
+    headers["set-cookie"] = serializeCookie(BROWSER_STATE_COOKIE, "", container.sessions.browserStateCookieOptions(0));
   }
   return { params, headers };
 }
@@ -59,7 +64,8 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
   const next = await container.interactions.nextPrompt(client, authorization, session);
   if (next.kind === "error") {
     // OIDC Core §3.1.2.6 (prompt=none: login_required, consent_required), §5.5.1.1 (access_denied).
-    return authorizationErrorResponse(responseTargetOf(authorization), next.error, config.issuer, uiLocale);
+    const state = sessionStateOf(container, request, client.clientId, authorization.redirectUri, session);
+    return authorizationErrorResponse(responseTargetOf(authorization), next.error, config.issuer, uiLocale, state.headers, state.params);
   }
   if (next.kind === "code") {
     // Signed in and consented before: answer at once (OAuth 2.1 §4.1.2; OIDC Core §3.1.2.1 prompt=none).
@@ -115,8 +121,8 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
     case "respond": {
       const target = responseTargetOf(step.request);
       const uiLocale = step.request.uiLocales ? pageLocale(request, config.defaultLocale, step.request.uiLocales) : locale;
-      if (!("code" in step.outcome)) return authorizationErrorResponse(target, step.outcome.error, config.issuer, uiLocale);
-      const state = sessionStateOf(container, request, step.client.clientId, step.request.redirectUri, session!);
+      const state = sessionStateOf(container, request, step.client.clientId, step.request.redirectUri, session);
+      if (!("code" in step.outcome)) return authorizationErrorResponse(target, step.outcome.error, config.issuer, uiLocale, state.headers, state.params);
       return authorizationResponse(target, { code: step.outcome.code, ...state.params }, config.issuer, uiLocale, state.headers);
     }
   }

@@ -70,7 +70,8 @@ describe("check_session iframe script", () => {
     // Signed in again as another session: a new browser state cookie.
     frame.document.cookie = `${BROWSER_STATE_COOKIE}=another-state`;
     expect(await frame.post(`${CLIENT} ${state}`)).toBe("changed");
-    // Logged out: the cookie is gone, opbs is "" and matches no issued state.
+    // Logged out: the cookie is gone and opbs is "": a signed-in state is "changed", while the
+    // state issued to a browser without a session (an authentication failure) is "unchanged".
     frame.document.cookie = "other=1";
     expect(await frame.post(`${CLIENT} ${state}`)).toBe("changed");
     expect(await frame.post(`${CLIENT} ${computeSessionState(CLIENT, RP, "")}`)).toBe("unchanged");

@@ -31,7 +31,8 @@ import { BROWSER_STATE_COOKIE } from "./session-state";
  *   gets `"error"`.
  * - §2, §3.2: session_state = hex(SHA-256(client_id " " origin " " opbs " " salt)) "." salt, with
  *   the origin of the message (event.origin), so an answer is only ever "unchanged" for the origin
- *   the state was issued to. Without the cookie opbs is "", which matches no issued state.
+ *   the state was issued to. Without the cookie opbs is "": the signed-out state, which matches
+ *   only a session_state issued to a browser without a session (an authentication failure, §4.1).
  * - §3.2: the answer goes to `event.source` for `event.origin` only.
  */
 export const checkSessionScript = `(function () {
