@@ -81,8 +81,38 @@ export function parseClaimsRequest(value: unknown): ClaimsRequest | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** The columns of a user that the standard claims come from. */
+export const claimColumns = [
+  "name",
+  "givenName",
+  "familyName",
+  "middleName",
+  "nickname",
+  "preferredUsername",
+  "profile",
+  "picture",
+  "website",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
+  "updatedAt",
+  "email",
+  "emailVerified",
+  "phoneNumber",
+  "phoneNumberVerified",
+  "addressFormatted",
+  "addressStreetAddress",
+  "addressLocality",
+  "addressRegion",
+  "addressPostalCode",
+  "addressCountry",
+] as const satisfies readonly (keyof User)[];
+
+export type ClaimSource = Pick<User, (typeof claimColumns)[number]>;
+
 /** The standard claims a user has values for (OIDC Core §5.1), keyed by claim name. */
-export function standardClaimsOf(user: User): Record<string, unknown> {
+export function standardClaimsOf(user: ClaimSource): Record<string, unknown> {
   const claims: Record<string, unknown> = {
     name: user.name,
     given_name: user.givenName,
@@ -123,7 +153,7 @@ export function standardClaimsOf(user: User): Record<string, unknown> {
  * named in the matching member of the claims request (§5.5; an `openid` request may ask for
  * individual claims without their scope). Only claims with a value appear.
  */
-export function releasedClaims(user: User, scopes: readonly string[], requested: Record<string, IndividualClaimRequest> | readonly string[] | undefined): Record<string, unknown> {
+export function releasedClaims(user: ClaimSource, scopes: readonly string[], requested: Record<string, IndividualClaimRequest> | readonly string[] | undefined): Record<string, unknown> {
   const names = new Set<string>();
   for (const scope of scopes) for (const claim of scopeClaims[scope] ?? []) names.add(claim);
   const extra = Array.isArray(requested) ? requested : Object.keys(requested ?? {});
