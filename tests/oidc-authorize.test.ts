@@ -222,7 +222,7 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
   });
 
   describe("prompt=login, max_age, default_max_age: a new sign-in inside the interaction", () => {
-    it("prompt=login with a session: the login page; the code follows a new sign-in with a newer auth_time and a new session", async () => {
+    it("prompt=login with a session: the login page; the code follows a new sign-in with a newer auth_time, in the same session (sid)", async () => {
       const { browser, session: old } = await signedInBrowser();
       await ctx.container.grants.allow(aliceId, web.id, ["openid"]);
       const sent = validParams(web, { prompt: "login" });
@@ -235,7 +235,9 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
 
       ctx.clock.advance(30_000);
       const fresh = await signIn(browser, id);
-      expect(fresh.id).not.toBe(old.id);
+      // The same user re-authenticates within the browser's session: the sid relying parties hold stays valid.
+      expect(fresh.id).toBe(old.id);
+      expect(fresh.authTime.getTime()).toBeGreaterThan(old.authTime.getTime());
       const code = expectCode(await resume(id, browser), sent);
       const row = await codeRow(code);
       expect(row.sessionId).toBe(fresh.id);
@@ -256,7 +258,7 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
     });
 
     it("select_account: the login page without pre-filling the current account; another user may sign in", async () => {
-      const { browser } = await signedInBrowser();
+      const { browser, session: alice } = await signedInBrowser();
       const sent = validParams(firstParty, { prompt: "select_account" });
       const id = interactionIdFrom(await authorize(sent, browser), "/login");
       const view = await ctx.container.interactions.get(id, browser.binding);
@@ -264,6 +266,10 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
       const bob = await signIn(browser, id, "bob");
       const row = await codeRow(expectCode(await resume(id, browser), sent));
       expect(row).toMatchObject({ userId: bobId, sessionId: bob.id });
+      // Another user's sign-in replaces the browser's session: Alice is signed out of it.
+      expect(bob.id).not.toBe(alice.id);
+      expect(await ctx.container.sessions.findValid(alice.id)).toBeNull();
+      expect(await ctx.container.prisma.session.findUnique({ where: { id: alice.id } })).toMatchObject({ endReason: "replaced" });
     });
 
     it("max_age=0: always a new sign-in", async () => {
@@ -277,7 +283,7 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
       ctx.clock.advance(1_000);
       const row = await codeRow(expectCode(await resume(id, browser), sent));
       expect(row.sessionId).toBe(fresh.id);
-      expect(row.sessionId).not.toBe(old.id);
+      expect(row.sessionId).toBe(old.id);
       expect(row.authTime!.getTime()).toBeGreaterThan(old.authTime.getTime());
     });
 

@@ -149,6 +149,8 @@ export class InteractionService {
       logger: Logger;
       /** The `sub` each client sees (id_token_hint comparison, OIDC Core §3.1.2.1). */
       subjects: SubjectSource;
+      /** Ends a browser session replaced by another user's sign-in (logout fan-out included). */
+      endReplacedSession: (sessionId: string) => Promise<unknown>;
     },
   ) {}
 
@@ -276,8 +278,15 @@ export class InteractionService {
     // OIDC Core §3.1.2.1 acr_values (voluntary, in order of preference) and an essential acr
     // (§5.5.1.1): the first one we support; a password sign-in otherwise.
     const acr = chooseAcr(parseAcrValues(request.acrValues), essentialAcrRequest(request.claims)?.values ?? null);
-    // Always a new session (new auth_time and sid), also when the browser had one (prompt=login, max_age).
-    const session = await this.deps.sessions.start({ userId: user.id, amr: PASSWORD_AMR, acr, ipAddress: meta.ipAddress, userAgent: meta.userAgent });
+    // The browser's session when this request started (or last resumed). The same user signing in
+    // again (prompt=login, max_age, select_account) re-authenticates within it: new auth_time, same
+    // sid, so relying parties that hold the sid still reach it at logout. Another user replaces it:
+    // the previous user is signed out of this browser (with the logout notifications that go with it).
+    const authentication = { amr: PASSWORD_AMR, acr, ipAddress: meta.ipAddress, userAgent: meta.userAgent };
+    const current = loaded.interaction.sessionId ? await this.deps.sessions.findValid(loaded.interaction.sessionId) : null;
+    const reauthenticated = current?.userId === user.id ? await this.deps.sessions.reauthenticate(current.id, authentication) : null;
+    const session = reauthenticated ?? (await this.deps.sessions.start({ userId: user.id, ...authentication }));
+    if (current && current.userId !== user.id) await this.deps.endReplacedSession(current.id);
     const now = this.deps.clock.now();
     // A consent decision made by someone else in this browser does not carry over.
     const previous = loaded.interaction.result as StoredResult | null;

@@ -150,7 +150,10 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   // OIDC Core §8.1: the pairwise salt is secret and the same on every instance.
   const subjects = new SubjectIdentifiers(new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly pairwise subject v1", 32)));
   const idTokens = new IdTokenService({ signer: keyStore, clock, issuer: config.issuer, subjects });
-  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects, logger: logger.child({ component: "interactions" }) });
+  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects,
+    // Called at sign-in time, long after construction: `logout` is defined by then.
+    endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }),
+    logger: logger.child({ component: "interactions" }) });
   const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
 

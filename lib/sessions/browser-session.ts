@@ -133,6 +133,28 @@ export class BrowserSessionService {
     });
   }
 
+  /**
+   * A new authentication of the session's own user (OIDC Core §3.1.2.1 prompt=login, max_age):
+   * the session keeps its id (the `sid` relying parties hold) and gets a new auth time, methods,
+   * acr and lifetime. Null when the session is no longer valid.
+   */
+  async reauthenticate(sessionId: string, input: Omit<SessionStart, "userId">): Promise<Session | null> {
+    const now = this.deps.clock.now();
+    const updated = await this.deps.prisma.session.updateMany({
+      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: now } },
+      data: {
+        authTime: now,
+        acr: input.acr ?? null,
+        amr: input.amr ?? PASSWORD_AMR,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000),
+        ...(input.ipAddress !== undefined && { ipAddress: input.ipAddress.slice(0, 64) }),
+        ...(input.userAgent !== undefined && { userAgent: input.userAgent.slice(0, 512) }),
+      },
+    });
+    return updated.count === 1 ? this.findValid(sessionId) : null;
+  }
+
   /** The session if it exists, has not ended or expired, and its user is still active; else null. */
   async findValid(sessionId: string): Promise<Session | null> {
     if (typeof sessionId !== "string" || sessionId.length === 0 || sessionId.length > 64) return null;
