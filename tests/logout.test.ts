@@ -22,6 +22,7 @@ import type { Container } from "../lib/server/container";
 import { SESSION_COOKIE } from "../lib/sessions/browser-session";
 import { basic, pkcePair } from "./support/oauth";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+import { Browser } from "./support/browser";
 
 const ISSUER = "http://localhost:3000";
 const LOGOUT = oidcPaths.endSession;
@@ -37,25 +38,6 @@ function encode(params: Params): string {
     for (const v of Array.isArray(value) ? value : [value]) search.append(name, v);
   }
   return search.toString();
-}
-
-/** What a browser sends back: the cookies of its last responses. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  absorb(response: Response): Response {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq);
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, decodeURIComponent(pair!.slice(eq + 1)));
-    }
-    return response;
-  }
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

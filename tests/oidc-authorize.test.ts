@@ -15,33 +15,11 @@ import { hashSecret, randomToken } from "../lib/security/secrets";
 import { runStartupTasks } from "../lib/server/first-start";
 import { consentTranslator, interactionLocale, loginTranslator } from "../app/(auth)/login/page-locale";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+import { Browser } from "./support/browser";
 
 const ISSUER = "http://localhost:3000";
 const PASSWORD = "oidc-alice-password-1";
 const BOB_PASSWORD = "oidc-bob-password-1";
-
-/** A tiny cookie jar: what a browser would send back. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  absorb(response: Response): Response {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq);
-      const value = decodeURIComponent(pair!.slice(eq + 1));
-      if (/max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ");
-  }
-  get binding(): string | undefined {
-    return this.cookies.get("authly_interaction");
-  }
-}
 
 type Params = Record<string, string | undefined>;
 

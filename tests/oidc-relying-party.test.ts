@@ -17,6 +17,7 @@ import { createProtocolDoor } from "../lib/http/node-door";
 import { systemClock } from "../lib/server/clock";
 import { runStartupTasks } from "../lib/server/first-start";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+import { Browser } from "./support/browser";
 
 const EMAIL = "rp-user@example.com";
 const PASSWORD = "rp-user-password-1";
@@ -24,26 +25,6 @@ const PASSWORD = "rp-user-password-1";
 const REDIRECT_URI = "http://127.0.0.1:47021/cb";
 const PAIRWISE_REDIRECT_URI = "http://localhost:47022/cb";
 const POST_LOGOUT_URI = "http://127.0.0.1:47021/signed-out";
-
-/** What a browser keeps between requests. */
-class CookieJar {
-  private readonly jar = new Map<string, string>();
-  absorb(setCookies: string[]): void {
-    for (const line of setCookies) {
-      const pair = line.split(";", 1)[0]!;
-      const eq = pair.indexOf("=");
-      if (/;\s*max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-  get(name: string): string | undefined {
-    const raw = this.jar.get(name);
-    return raw === undefined ? undefined : decodeURIComponent(raw);
-  }
-  header(): string {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
 
 interface LogoutReceipt {
   claims: Record<string, unknown>;
@@ -153,7 +134,7 @@ describe(`a certified relying-party library (openid-client) against Authly (${da
 
   /** A browser: cookies, and the pages' login and consent steps done through the same service calls. */
   function browser() {
-    const jar = new CookieJar();
+    const jar = new Browser();
     async function navigate(url: string | URL): Promise<Response> {
       const cookie = jar.header();
       const response = await fetch(new URL(url, issuer), { redirect: "manual", headers: cookie ? { cookie } : {} });

@@ -15,6 +15,7 @@ import { createProtocolDoor } from "../lib/http/node-door";
 import { runStartupTasks } from "../lib/server/first-start";
 import { systemClock } from "../lib/server/clock";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+import { Browser } from "./support/browser";
 
 const EMAIL = "standard-client@example.com";
 const PASSWORD = "standard-client-password-1";
@@ -23,27 +24,6 @@ const REDIRECT_URI = "http://127.0.0.1:47011/cb";
 const API = "https://api.example.com/";
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/** What a browser keeps between requests: cookies, as name=value pairs exactly as set. */
-class CookieJar {
-  private readonly jar = new Map<string, string>();
-  absorb(setCookies: string[]): void {
-    for (const line of setCookies) {
-      const pair = line.split(";", 1)[0]!;
-      const eq = pair.indexOf("=");
-      if (/;\s*max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-  /** The decoded value of one cookie. */
-  get(name: string): string | undefined {
-    const raw = this.jar.get(name);
-    return raw === undefined ? undefined : decodeURIComponent(raw);
-  }
-  header(): string {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
 
 function isResponseBodyError(error: unknown, code: string): boolean {
   return error instanceof oauth.ResponseBodyError && error.error === code;
@@ -234,11 +214,12 @@ describe(`a standard OAuth client (oauth4webapi) against the production door (${
   describe("authorization code with PKCE, refresh rotation, replay", () => {
     const client = (): oauth.Client => ({ client_id: web.id });
     const auth = () => oauth.ClientSecretBasic(web.secret);
-    const browser = new CookieJar();
+    const browser = new Browser();
 
     /** GET over HTTP without following redirects, as a browser would send it, keeping cookies. */
     async function navigate(url: string): Promise<Response> {
-      const response = await fetch(new URL(url, issuer), { redirect: "manual", headers: browser.header() ? { cookie: browser.header() } : {} });
+      const cookie = browser.header();
+      const response = await fetch(new URL(url, issuer), { redirect: "manual", headers: cookie ? { cookie } : {} });
       browser.absorb(response.headers.getSetCookie());
       return response;
     }

@@ -4,29 +4,40 @@
  */
 import { z } from "zod";
 import type { User } from "../generated/prisma/client";
+import { standardScopes } from "../scopes/standard-scopes";
 
-/** OIDC Core §5.4: the claims each standard scope requests. */
-export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
-  profile: [
-    "name",
-    "family_name",
-    "given_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "updated_at",
-  ],
-  email: ["email", "email_verified"],
-  address: ["address"],
-  phone: ["phone_number", "phone_number_verified"],
-};
+/** OIDC Core §5.1: the standard user claims (each has a plain-words description in the catalogs). */
+export const standardUserClaims = [
+  "name",
+  "given_name",
+  "family_name",
+  "middle_name",
+  "nickname",
+  "preferred_username",
+  "profile",
+  "picture",
+  "website",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
+  "updated_at",
+  "email",
+  "email_verified",
+  "address",
+  "phone_number",
+  "phone_number_verified",
+] as const;
+export type StandardUserClaim = (typeof standardUserClaims)[number];
+
+export function isStandardUserClaim(name: string): name is StandardUserClaim {
+  return (standardUserClaims as readonly string[]).includes(name);
+}
+
+/** OIDC Core §5.4: the user claims each standard scope requests (one list: lib/scopes/standard-scopes.ts). */
+export const scopeClaims: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  standardScopes.map((scope) => [scope.name, scope.claims.filter(isStandardUserClaim)]),
+);
 
 /** Every claim this server can release (Discovery §3 claims_supported). */
 export const supportedClaims: readonly string[] = [
@@ -42,10 +53,10 @@ export const supportedClaims: readonly string[] = [
   "azp",
   "at_hash",
   "sid",
-  ...Object.values(scopeClaims).flat(),
+  ...standardUserClaims,
 ];
 
-const userClaimNames = new Set(Object.values(scopeClaims).flat());
+const userClaimNames: ReadonlySet<string> = new Set(standardUserClaims);
 
 /**
  * OIDC Core §5.5.1: an individual claim request is null (default) or an object with `essential`,

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 import { pageUrl } from "@/lib/oauth/interactions";
+import { isStandardUserClaim, type StandardUserClaim } from "@/lib/oidc/claims";
 import { consentTranslator, loginTranslator } from "../login/page-locale";
 import { loadInteraction, requestInteractionLocale } from "../login/request-locale";
 import { decideConsent } from "./actions";
@@ -21,30 +22,6 @@ const standardScopes = ["openid", "profile", "email", "address", "phone", "offli
 type StandardScope = (typeof standardScopes)[number];
 const isStandardScope = (name: string): name is StandardScope => (standardScopes as readonly string[]).includes(name);
 
-/** OIDC Core §5.1: the standard user claims, each with a plain-words description in the catalogs. */
-const standardClaims = [
-  "name",
-  "given_name",
-  "family_name",
-  "middle_name",
-  "nickname",
-  "preferred_username",
-  "profile",
-  "picture",
-  "website",
-  "gender",
-  "birthdate",
-  "zoneinfo",
-  "locale",
-  "updated_at",
-  "email",
-  "email_verified",
-  "address",
-  "phone_number",
-  "phone_number_verified",
-] as const;
-type StandardClaim = (typeof standardClaims)[number];
-const isStandardClaim = (name: string): name is StandardClaim => (standardClaims as readonly string[]).includes(name);
 
 /**
  * Consent: which application asks, for what (its scopes, and user claims requested one by one
@@ -75,7 +52,7 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
   const describe = (scope: { name: string; description: string | null }) =>
     isStandardScope(scope.name) ? t(`scopes.${scope.name}`) : (scope.description ?? t("customScope", { scope: scope.name }));
   // individuallyRequestedClaims only returns standard user claims; anything else is not shown.
-  const claims = view.claims.filter((c): c is { name: StandardClaim; essential: boolean } => isStandardClaim(c.name));
+  const claims = view.claims.filter((c): c is { name: StandardUserClaim; essential: boolean } => isStandardUserClaim(c.name));
 
   return (
     <div lang={locale}>
