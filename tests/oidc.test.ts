@@ -4,6 +4,8 @@
  * subjects (§8), UserInfo errors (RFC 6750 §3), provider metadata (Discovery §3).
  */
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../lib/generated/prisma/client";
@@ -207,6 +209,34 @@ describe(`OpenID Connect tokens, UserInfo and Discovery (${databaseKind})`, () =
       const info = await userinfo(body.access_token!);
       expect(info.status).toBe(200);
       expect(await info.json()).toMatchObject({ sub: id.sub, name: "Alice Example", email: "alice@example.com" });
+    });
+
+    it("accepts a sector_identifier_uri that lists the redirect URIs, and uses its host as the sector (Registration §5)", async () => {
+      const listed = ["https://one.example.com/cb", "https://two.example.com/cb"];
+      const server = createServer((req, res) => {
+        const body = req.url === "/sector.json" ? JSON.stringify(listed) : req.url === "/partial.json" ? JSON.stringify(listed.slice(0, 1)) : "not json";
+        res.writeHead(200, { "content-type": "application/json" }).end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const pairwise = (sectorIdentifierUri: string, redirectUris: string[]) =>
+          register(`Sector ${redirectUris.length}`, { subjectType: "pairwise", sectorIdentifierUri, redirectUris, grantTypes: ["authorization_code"], scopes: ["openid"] });
+        const both = await pairwise(`${base}/sector.json`, listed);
+        const one = await pairwise(`${base}/sector.json`, [listed[1]!]);
+        expect(both.client.sectorIdentifierUri).toBe(`${base}/sector.json`);
+        // One sector (the sector_identifier_uri's host): the same sub for both clients.
+        const a = await verifyIdToken((await codeExchange(both, { scopes: ["openid"] })).body.id_token!, both.client);
+        const b = await verifyIdToken((await codeExchange(one, { scopes: ["openid"] })).body.id_token!, one.client);
+        expect(a.sub).toBe(b.sub);
+        expect(a.sub).not.toBe(userId);
+        await expect(pairwise(`${base}/partial.json`, listed)).rejects.toThrow(/does not list the redirect URI/);
+        await expect(pairwise(`${base}/garbage.json`, listed)).rejects.toThrow(/not JSON/);
+        await expect(pairwise("http://sector.example.com/sector.json", listed)).rejects.toThrow(/https/);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     });
 
     it("refuses pairwise clients whose redirect URIs span hosts without a sector_identifier_uri", async () => {
