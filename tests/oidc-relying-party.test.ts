@@ -13,11 +13,11 @@ import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProtocolDoor } from "../lib/http/node-door";
 import { systemClock } from "../lib/server/clock";
 import { runStartupTasks } from "../lib/server/first-start";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
 import { Browser } from "./support/browser";
+import { closeServer, listenForDoor } from "./support/door";
 
 const EMAIL = "rp-user@example.com";
 const PASSWORD = "rp-user-password-1";
@@ -33,7 +33,7 @@ interface LogoutReceipt {
 
 describe(`a certified relying-party library (openid-client) against Authly (${databaseKind})`, () => {
   let ctx: TestContext;
-  let server: http.Server;
+  let door: Awaited<ReturnType<typeof listenForDoor>> | undefined;
   let receiver: http.Server;
   let issuer: string;
   let config: oidc.Configuration;
@@ -43,16 +43,8 @@ describe(`a certified relying-party library (openid-client) against Authly (${da
   const receiverErrors: string[] = [];
 
   beforeAll(async () => {
-    let handle: http.RequestListener = (_req, res) => {
-      res.statusCode = 503;
-      res.end();
-    };
-    server = http.createServer((req, res) => handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    door = await listenForDoor();
+    issuer = door.issuer;
 
     // A relying party's back-channel logout endpoint (Back-Channel Logout 1.0 §2.5, §2.6, §2.8).
     receiver = http.createServer((req, res) => {
@@ -89,10 +81,7 @@ describe(`a certified relying-party library (openid-client) against Authly (${da
     ctx = await createTestContainer({ env: { AUTHLY_ISSUER: issuer }, overrides: { clock: systemClock } });
     const c = ctx.container;
     await runStartupTasks(c);
-    const door = createProtocolDoor(c);
-    handle = (req, res) => {
-      if (!door(req, res)) res.writeHead(404).end();
-    };
+    door.serve(c);
 
     userId = (await c.users.create({ email: EMAIL, password: PASSWORD, name: "Robin Party" })).id;
     await c.prisma.user.update({ where: { id: userId }, data: { givenName: "Robin", familyName: "Party", emailVerified: true } });
@@ -124,11 +113,8 @@ describe(`a certified relying-party library (openid-client) against Authly (${da
   });
 
   afterAll(async () => {
-    for (const s of [server, receiver]) {
-      if (!s) continue;
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
+    await door?.close();
+    if (receiver) await closeServer(receiver);
     await ctx?.cleanup();
   });
 

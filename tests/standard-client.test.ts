@@ -6,16 +6,14 @@
  * token responses (RFC 6749 §5.1), RFC 9207 `iss` and `state` in the authorization response,
  * RFC 7662 introspection and RFC 7009 revocation responses, RFC 9068 access tokens.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProtocolDoor } from "../lib/http/node-door";
 import { runStartupTasks } from "../lib/server/first-start";
 import { systemClock } from "../lib/server/clock";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
 import { Browser } from "./support/browser";
+import { listenForDoor } from "./support/door";
 
 const EMAIL = "standard-client@example.com";
 const PASSWORD = "standard-client-password-1";
@@ -31,7 +29,7 @@ function isResponseBodyError(error: unknown, code: string): boolean {
 
 describe(`a standard OAuth client (oauth4webapi) against the production door (${databaseKind})`, () => {
   let ctx: TestContext;
-  let server: http.Server;
+  let door: Awaited<ReturnType<typeof listenForDoor>> | undefined;
   let issuer: string;
   let as: oauth.AuthorizationServer;
 
@@ -41,29 +39,14 @@ describe(`a standard OAuth client (oauth4webapi) against the production door (${
   let web: { id: string; secret: string };
 
   beforeAll(async () => {
-    // Listen first: the issuer must be the URL the server answers on.
-    let handle: http.RequestListener = (_req, res) => {
-      res.statusCode = 503;
-      res.end();
-    };
-    server = http.createServer((req, res) => handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", resolve);
-    });
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    door = await listenForDoor();
+    issuer = door.issuer;
 
     // Real time: client assertions and access tokens are checked by code using the system clock.
     ctx = await createTestContainer({ env: { AUTHLY_ISSUER: issuer }, overrides: { clock: systemClock } });
     const c = ctx.container;
     await runStartupTasks(c);
-    const door = createProtocolDoor(c);
-    handle = (req, res) => {
-      if (!door(req, res)) {
-        res.statusCode = 404;
-        res.end();
-      }
-    };
+    door.serve(c);
 
     await c.scopes.create({ name: "api" });
     const b = await c.clients.create({ name: "Basic service", type: "confidential", grantTypes: ["client_credentials"], scopes: ["api"], resources: [API] });
@@ -97,10 +80,7 @@ describe(`a standard OAuth client (oauth4webapi) against the production door (${
   });
 
   afterAll(async () => {
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await door?.close();
     await ctx?.cleanup();
   });
 

@@ -168,8 +168,8 @@ export class ClientService {
     // Front-Channel Logout 1.0 §2: "The domain, port, and scheme of this URL MUST be the same as
     // that of a registered Redirection URI value."
     if (c.frontchannelLogoutUri !== undefined) {
-      const origins = new Set(redirectUris.map((u) => URL.parse(u)?.origin));
-      if (!isWebUrl(c.frontchannelLogoutUri, { allowHttp: true }) || !origins.has(URL.parse(c.frontchannelLogoutUri)?.origin)) {
+      const origins = new Set(redirectUris.map(originOf));
+      if (!isWebUrl(c.frontchannelLogoutUri, { allowHttp: true }) || !origins.has(originOf(c.frontchannelLogoutUri))) {
         issues.push({ field: "frontchannelLogoutUri", message: "must be an absolute URL with the scheme, host and port of a redirect URI" });
       }
     }

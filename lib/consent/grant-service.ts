@@ -5,7 +5,7 @@
  */
 import type { Grant, PrismaClient } from "../generated/prisma/client";
 import type { Clock } from "../server/clock";
-import { claimsOfScopes } from "../oidc/authentication-request";
+import { claimsOfScopes } from "../oidc/claims";
 
 /** Version of the consent screen's wording; stored with every grant and record. */
 export const CONSENT_TEXT_VERSION = "1";

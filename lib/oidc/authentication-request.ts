@@ -5,7 +5,7 @@
  * `claims` parameter (§5.5.1.1), and the individually requested user claims (§5.5) that consent
  * must cover. Small pure functions: no I/O, time passed in.
  */
-import { scopeClaims, type ClaimsRequest } from "./claims";
+import { claimsOfScopes, isStandardUserClaim, scopeClaims, type ClaimsRequest } from "./claims";
 
 /**
  * The Authentication Context Class References this server can satisfy (Discovery §3
@@ -182,14 +182,8 @@ export interface RequestedClaim {
   essential: boolean;
 }
 
-const userClaimNames: ReadonlySet<string> = new Set(Object.values(scopeClaims).flat());
-
-/** The user claims (OIDC Core §5.1) that the request's scopes release (§5.4). */
-export function claimsOfScopes(scopes: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const scope of scopes) for (const claim of scopeClaims[scope] ?? []) names.add(claim);
-  return names;
-}
+/** The order in which requested claims are listed: that of the scopes releasing them (OIDC Core §5.4). */
+const claimOrder: readonly string[] = Object.values(scopeClaims).flat();
 
 /**
  * The user claims requested individually through the claims parameter (OIDC Core §5.5, its
@@ -204,12 +198,11 @@ export function individuallyRequestedClaims(claims: ClaimsRequest | undefined | 
   for (const member of [claims.userinfo, claims.id_token]) {
     if (!member) continue;
     for (const [name, request] of Object.entries(member)) {
-      if (!userClaimNames.has(name) || byScope.has(name)) continue;
+      if (!isStandardUserClaim(name) || byScope.has(name)) continue;
       requested.set(name, (requested.get(name) ?? false) || request?.essential === true);
     }
   }
-  const order = [...userClaimNames];
-  return [...requested].map(([name, essential]) => ({ name, essential })).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  return [...requested].map(([name, essential]) => ({ name, essential })).sort((a, b) => claimOrder.indexOf(a.name) - claimOrder.indexOf(b.name));
 }
 
 /**
@@ -221,7 +214,7 @@ export function individuallyRequestedClaims(claims: ClaimsRequest | undefined | 
 export function restrictClaimsRequest(claims: ClaimsRequest, allowedScopes: readonly string[]): ClaimsRequest {
   const allowed = claimsOfScopes(allowedScopes);
   const restrict = (member: ClaimsRequest["userinfo"]) =>
-    member && Object.fromEntries(Object.entries(member).filter(([name]) => !userClaimNames.has(name) || allowed.has(name)));
+    member && Object.fromEntries(Object.entries(member).filter(([name]) => !isStandardUserClaim(name) || allowed.has(name)));
   return {
     ...claims,
     ...(claims.userinfo !== undefined && { userinfo: restrict(claims.userinfo) }),

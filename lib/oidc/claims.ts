@@ -56,7 +56,12 @@ export const supportedClaims: readonly string[] = [
   ...standardUserClaims,
 ];
 
-const userClaimNames: ReadonlySet<string> = new Set(standardUserClaims);
+/** The user claims (OIDC Core §5.1) that a set of scopes releases (§5.4). */
+export function claimsOfScopes(scopes: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const scope of scopes) for (const claim of scopeClaims[scope] ?? []) names.add(claim);
+  return names;
+}
 
 /**
  * OIDC Core §5.5.1: an individual claim request is null (default) or an object with `essential`,
@@ -165,10 +170,9 @@ export function standardClaimsOf(user: ClaimSource): Record<string, unknown> {
  * individual claims without their scope). Only claims with a value appear.
  */
 export function releasedClaims(user: ClaimSource, scopes: readonly string[], requested: Record<string, IndividualClaimRequest> | readonly string[] | undefined): Record<string, unknown> {
-  const names = new Set<string>();
-  for (const scope of scopes) for (const claim of scopeClaims[scope] ?? []) names.add(claim);
+  const names = claimsOfScopes(scopes);
   const extra = Array.isArray(requested) ? requested : Object.keys(requested ?? {});
-  for (const name of extra) if (userClaimNames.has(name)) names.add(name);
+  for (const name of extra) if (isStandardUserClaim(name)) names.add(name);
   const all = standardClaimsOf(user);
   const out: Record<string, unknown> = {};
   for (const name of names) if (name in all) out[name] = all[name];
@@ -177,5 +181,5 @@ export function releasedClaims(user: ClaimSource, scopes: readonly string[], req
 
 /** The user claims named in one member of a claims request (protocol claims such as acr are not user claims). */
 export function requestedUserClaims(member: Record<string, IndividualClaimRequest> | undefined): string[] {
-  return member ? Object.keys(member).filter((name) => userClaimNames.has(name)) : [];
+  return member ? Object.keys(member).filter(isStandardUserClaim) : [];
 }
