@@ -627,7 +627,7 @@ describe(`logout (${databaseKind})`, () => {
       expect(failed[0]!.details).toMatchObject({ attempt: MAX_ATTEMPTS });
       // Finished rows are deleted once they are old enough.
       ctx.clock.advance(RETAIN_FINISHED_MS + 3_600_000);
-      await worker.runOnce();
+      await ctx.container.expiredRecords.runOnce();
       expect(await ctx.container.prisma.logoutDelivery.count({ where: { sessionId: session.id } })).toBe(0);
     });
 

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
+import { RETAIN_FINISHED_MS } from "../oidc/backchannel-logout";
 
 const HOUR_MS = 3_600_000;
 /** Used codes are kept a day past their expiry, so a late replay still revokes what they issued. */
@@ -9,7 +10,7 @@ const CODE_GRACE_MS = 24 * HOUR_MS;
 /**
  * Deletes protocol records nobody can use any more: expired interactions, authorization codes,
  * refresh tokens past their absolute expiry, access-token bookkeeping and revocation entries of
- * expired tokens. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
+ * expired tokens, and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
  */
 export class ExpiredRecordPurge {
   private timer: NodeJS.Timeout | undefined;
@@ -27,6 +28,11 @@ export class ExpiredRecordPurge {
       refreshTokens: (await prisma.refreshToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       authorizationCodes: (await prisma.authorizationCode.deleteMany({ where: { tenantId, expiresAt: { lt: codeCutoff } } })).count,
       revokedAccessTokens: (await prisma.revokedAccessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      logoutDeliveries: (
+        await prisma.logoutDelivery.deleteMany({
+          where: { tenantId, status: { in: ["delivered", "failed"] }, finishedAt: { lt: new Date(now.getTime() - RETAIN_FINISHED_MS) } },
+        })
+      ).count,
     };
     if (Object.values(counts).some((n) => n > 0)) this.deps.logger.info("deleted expired protocol records", counts);
     return counts;

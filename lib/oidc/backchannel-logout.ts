@@ -40,9 +40,8 @@ export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 3_600_000, 7_2
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 /** No attempt is scheduled later than this after the logout. */
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
-/** Delivered and failed rows are kept this long (diagnostics), then deleted. */
+/** Delivered and failed rows are kept this long (diagnostics), then deleted (lib/oauth/expired-records.ts). */
 export const RETAIN_FINISHED_MS = 7 * 24 * 3_600_000;
-const PURGE_INTERVAL_MS = 3_600_000;
 const BATCH_SIZE = 25;
 const CONCURRENCY = 5;
 const MAX_BATCHES_PER_RUN = 40;
@@ -127,7 +126,6 @@ export class BackchannelLogoutWorker {
   private running: Promise<unknown> | undefined;
   private rerun = false;
   private started = false;
-  private lastPurgeMs: number | undefined;
 
   constructor(private readonly deps: BackchannelLogoutWorkerOptions) {}
 
@@ -222,7 +220,6 @@ export class BackchannelLogoutWorker {
       });
       if (due.length < BATCH_SIZE) break;
     }
-    await this.purgeIfDue();
     return summary;
   }
 
@@ -319,18 +316,6 @@ export class BackchannelLogoutWorker {
       details: { ...event.details, error: lastError, nextAttemptAt: nextAttemptAt.toISOString() },
     });
     return "retried";
-  }
-
-  /** Deletes deliveries finished more than RETAIN_FINISHED_MS ago (at most hourly per instance). */
-  async purgeIfDue(): Promise<number> {
-    const nowMs = this.deps.clock.nowMs();
-    if (this.lastPurgeMs !== undefined && nowMs - this.lastPurgeMs < PURGE_INTERVAL_MS) return 0;
-    this.lastPurgeMs = nowMs;
-    const { count } = await this.deps.prisma.logoutDelivery.deleteMany({
-      where: { tenantId: this.deps.tenantId, status: { in: ["delivered", "failed"] }, finishedAt: { lt: new Date(nowMs - RETAIN_FINISHED_MS) } },
-    });
-    if (count > 0) this.deps.logger.info("deleted finished back-channel logout deliveries", { count });
-    return count;
   }
 }
 
