@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { UI_LOCALES_HEADER } from "./i18n/locales";
+import { UI_LOCALES_HEADER, isUiLocalesValue } from "./i18n/locales";
 
 /**
  * The sign-in and consent pages are rendered in the language the relying party asked for with
@@ -11,7 +11,7 @@ export function proxy(request: NextRequest): NextResponse {
   const headers = new Headers(request.headers);
   headers.delete(UI_LOCALES_HEADER);
   const uiLocales = request.nextUrl.searchParams.get("ui_locales");
-  if (uiLocales && uiLocales.length <= 256 && /^[A-Za-z0-9 _-]+$/.test(uiLocales)) headers.set(UI_LOCALES_HEADER, uiLocales);
+  if (isUiLocalesValue(uiLocales)) headers.set(UI_LOCALES_HEADER, uiLocales);
   return NextResponse.next({ request: { headers } });
 }
 

@@ -21,3 +21,8 @@ export const LOCALE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365;
  * authorization request to the UI. The server must strip it from incoming requests.
  */
 export const UI_LOCALES_HEADER = "x-authly-ui-locales";
+
+/** A `ui_locales` value (OIDC Core §3.1.2.1) that may travel in a page URL and that header: language tags only. */
+export function isUiLocalesValue(value: string | null | undefined): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= 256 && /^[A-Za-z0-9 _-]+$/.test(value);
+}

@@ -13,6 +13,7 @@
  * session and what already happened in this interaction (`result`: a sign-in completed here, a
  * consent decision).
  */
+import { isUiLocalesValue } from "../../i18n/locales";
 import { Prisma } from "../generated/prisma/client";
 import type { Client, Interaction, PrismaClient, Session } from "../generated/prisma/client";
 import type { AuditLog } from "../audit/audit-log";
@@ -474,7 +475,7 @@ export class InteractionService {
 export function pageUrl(prompt: InteractionPrompt, id: string, uiLocales?: string): string {
   const base = `${prompt === "login" ? LOGIN_PATH : CONSENT_PATH}?interaction=${encodeURIComponent(id)}`;
   const locales = uiLocales?.trim();
-  return locales && locales.length <= 256 && /^[A-Za-z0-9 _-]+$/.test(locales) ? `${base}&ui_locales=${encodeURIComponent(locales)}` : base;
+  return isUiLocalesValue(locales) ? `${base}&ui_locales=${encodeURIComponent(locales)}` : base;
 }
 
 export function resumeUrl(id: string): string {

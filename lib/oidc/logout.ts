@@ -9,11 +9,12 @@
  *     hint tied to this session, or confirmed (CSRF)      -> end session -> redirect or page (+ iframes)
  *     otherwise                                           -> "Sign out of Authly?" confirmation page
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { z } from "zod";
 import type { AuditEventInput, AuditLog } from "../audit/audit-log";
 import type { Client, PrismaClient, Session } from "../generated/prisma/client";
 import { inertResponse, isNextRouterFetch } from "../http/responses";
+import { timingSafeEqualStrings } from "../security/secrets";
 import type { RouteHandler } from "../http/types";
 import { pageLocale } from "../oauth/authorization-response";
 import { OAuthError } from "../oauth/errors";
@@ -145,9 +146,7 @@ export function logoutCsrfToken(cookieSecret: string, sessionId: string): string
 /** Checks a CSRF token in constant time. */
 export function isValidLogoutCsrfToken(cookieSecret: string, sessionId: string, token: string | undefined): boolean {
   if (typeof token !== "string" || token.length === 0 || token.length > 128) return false;
-  const expected = Buffer.from(logoutCsrfToken(cookieSecret, sessionId));
-  const given = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return timingSafeEqualStrings(token, logoutCsrfToken(cookieSecret, sessionId));
 }
 
 // ---------------------------------------------------------------------------------------------
