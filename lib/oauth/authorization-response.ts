@@ -12,7 +12,8 @@ import { parseCookieHeader } from "../sessions/browser-session";
 import { type OAuthError, safeDescription } from "./errors";
 import type { ResponseTarget } from "./authorization-request";
 
-const catalogs = { en, de } satisfies Record<Locale, typeof en>;
+/** The message catalogues, for pages rendered outside Next.js (handler-rendered HTML). */
+export const catalogs = { en, de } satisfies Record<Locale, typeof en>;
 
 /** The UI language for a handler-rendered page: the same negotiation the Next pages use (without ui_locales). */
 export function pageLocale(request: Request, fallback: Locale, uiLocales?: string): Locale {

@@ -8,15 +8,12 @@
  * framed itself (frame-ancestors 'none'; the pipeline adds X-Frame-Options: DENY as well).
  */
 import { createHash } from "node:crypto";
-import de from "../../messages/de.json";
-import en from "../../messages/en.json";
 import type { Locale } from "../../components/i18n/negotiate-locale";
-import { escapeHtml, htmlDocument } from "../oauth/authorization-response";
+import { catalogs, escapeHtml, htmlDocument } from "../oauth/authorization-response";
 import { type OAuthError, safeDescription } from "../oauth/errors";
 import { oidcPaths } from "./paths";
 import { frameSources, type FrontchannelTarget } from "./frontchannel-logout";
 
-const catalogs = { en, de } satisfies Record<Locale, typeof en>;
 
 /** Front-Channel Logout 1.0 §4: wait for the iframes, but never longer than this, before redirecting. */
 export const FRONTCHANNEL_WAIT_MS = 3000;

@@ -5,14 +5,12 @@
  *
  * Pure (no next/headers), so tests can check the choice and the resulting texts directly. The
  * page renders its card with these translations; the site chrome around it (header, footer,
- * <html lang>) follows the request-wide negotiation in i18n/request.ts.
+ * <html lang>) gets ui_locales from the page URL through proxy.ts and i18n/request.ts.
  */
 import { createTranslator } from "next-intl";
 import { negotiateLocale, type Locale } from "@/components/i18n/negotiate-locale";
-import de from "@/messages/de.json";
-import en from "@/messages/en.json";
+import { catalogs } from "@/lib/oauth/authorization-response";
 
-const catalogs = { en, de } satisfies Record<Locale, typeof en>;
 
 export interface InteractionLocaleInput {
   /** The interaction's ui_locales (InteractionView.uiLocales). */
