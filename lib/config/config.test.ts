@@ -59,10 +59,16 @@ describe("loadConfig", () => {
     [{ AUTHLY_ISSUER: "not a url" }, "AUTHLY_ISSUER", /absolute URL/],
     [{ AUTHLY_ISSUER: "https://id.example.com/?x=1" }, "AUTHLY_ISSUER", /query or fragment/],
     [{ AUTHLY_ISSUER: "http://id.example.com", NODE_ENV: "production" }, "AUTHLY_ISSUER", /https/],
+    [{ AUTHLY_DEFAULT_LOCALE: "it" }, "AUTHLY_DEFAULT_LOCALE", /one of en, de, fr/],
   ])("rejects %j naming %s", (env, variable, message) => {
     const issues = issuesOf(env);
     const issue = issues.find((i) => i.variable === variable);
     expect(issue?.message).toMatch(message);
+  });
+
+  it("accepts every supported locale as AUTHLY_DEFAULT_LOCALE", () => {
+    expect(loadConfig({}, { cwd }).defaultLocale).toBe("en");
+    for (const locale of ["en", "de", "fr"]) expect(loadConfig({ AUTHLY_DEFAULT_LOCALE: locale }, { cwd }).defaultLocale).toBe(locale);
   });
 
   it("reports every bad variable at once, without echoing secrets", () => {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { defaultLocale, locales, type Locale } from "../../components/i18n/negotiate-locale";
 import {
   EnvSecretProvider,
   FileSecretProvider,
@@ -54,7 +55,7 @@ export const envSchema = z.object({
   AUTHLY_ADMIN_EMAIL: z.email({ error: "expected an email address" }).optional(),
   AUTHLY_ADMIN_PASSWORD: z.string().min(12, { error: "must be at least 12 characters" }).max(1024).optional(),
   AUTHLY_AUTO_MIGRATE: booleanString.default(true),
-  AUTHLY_DEFAULT_LOCALE: z.enum(["en", "de"]).default("en"),
+  AUTHLY_DEFAULT_LOCALE: z.enum(locales, { error: `expected one of ${locales.join(", ")}` }).default(defaultLocale),
   AUTHLY_PASSWORD_MEMORY_KIB: intString(8, 4_194_304).default(19456),
   AUTHLY_PASSWORD_ITERATIONS: intString(1, 100).default(2),
   AUTHLY_PASSWORD_PARALLELISM: intString(1, 64).default(1),
@@ -64,6 +65,24 @@ export const envSchema = z.object({
   AUTHLY_RATE_LIMIT_PER_IP: intString(0, 100_000_000).default(1200),
   AUTHLY_RATE_LIMIT_PER_CLIENT: intString(0, 100_000_000).default(1200),
   AUTHLY_TRUST_PROXY: booleanString.default(false),
+  AUTHLY_SESSION_IDLE_MINUTES: intString(1, 525_600).default(30),
+  AUTHLY_SESSION_MAX_HOURS: intString(1, 8_760).default(12),
+  AUTHLY_LOGIN_DELAY_AFTER: intString(1, 1000).default(3),
+  AUTHLY_LOGIN_LOCKOUT_AFTER: intString(1, 1000).default(10),
+  AUTHLY_LOGIN_LOCKOUT_MINUTES: intString(1, 10_080).default(15),
+  AUTHLY_LOGIN_IP_LOCKOUT_AFTER: intString(1, 100_000).default(100),
+  SMTP_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+      } catch {
+        return false;
+      }
+    }, { error: "expected a URL like smtp://user:password@host:587 or smtps://host:465" })
+    .optional(),
+  AUTHLY_MAIL_FROM: z.string().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });
@@ -82,7 +101,7 @@ export interface AppConfig {
   masterKey: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
   autoMigrate: boolean;
-  defaultLocale: "en" | "de";
+  defaultLocale: Locale;
   passwordHashing: { memoryKiB: number; iterations: number; parallelism: number };
   log: { level: "debug" | "info" | "warn" | "error" | "silent"; format: "json" | "pretty" };
   keys: {
@@ -95,6 +114,16 @@ export interface AppConfig {
   rateLimit: { windowSeconds: number; perIp: number; perClient: number };
   /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /** Browser sessions end after this much inactivity, and in any case this long after sign-in. */
+  session: { idleSeconds: number; absoluteSeconds: number };
+  /**
+   * Brute-force protection of password sign-in, counted per account and per client address over
+   * the lockout period: progressive delays from `delayAfter` failures, a temporary lockout of the
+   * account at `lockoutAfter` and of the address at `ipLockoutAfter`.
+   */
+  loginThrottle: { delayAfter: number; lockoutAfter: number; lockoutSeconds: number; ipLockoutAfter: number };
+  /** Outgoing mail: SMTP when a URL is set, else files in AUTHLY_DATA_DIR/outbox. */
+  mail: { smtpUrl: string | undefined; from: string };
   /** The folder holding prisma/migrations and messages (the installed application). */
   appRoot: string;
 }
@@ -215,6 +244,17 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): A
       perClient: e.AUTHLY_RATE_LIMIT_PER_CLIENT,
     },
     trustProxy: e.AUTHLY_TRUST_PROXY,
+    session: {
+      idleSeconds: e.AUTHLY_SESSION_IDLE_MINUTES * 60,
+      absoluteSeconds: e.AUTHLY_SESSION_MAX_HOURS * 3600,
+    },
+    loginThrottle: {
+      delayAfter: e.AUTHLY_LOGIN_DELAY_AFTER,
+      lockoutAfter: e.AUTHLY_LOGIN_LOCKOUT_AFTER,
+      lockoutSeconds: e.AUTHLY_LOGIN_LOCKOUT_MINUTES * 60,
+      ipLockoutAfter: e.AUTHLY_LOGIN_IP_LOCKOUT_AFTER,
+    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.AUTHLY_MAIL_FROM ?? `Authly <no-reply@${new URL(issuer).hostname}>` },
     appRoot: options.appRoot ?? env.AUTHLY_APP_ROOT ?? cwd,
   };
 }

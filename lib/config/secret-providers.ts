@@ -56,7 +56,7 @@ export class FileSecretProvider implements SecretProvider {
 }
 
 /** The variables that hold secrets and so may also come from NAME_FILE. */
-export const secretVariables = ["AUTHLY_MASTER_KEY", "AUTHLY_ADMIN_PASSWORD", "DATABASE_URL", "REDIS_URL"] as const;
+export const secretVariables = ["AUTHLY_MASTER_KEY", "AUTHLY_ADMIN_PASSWORD", "DATABASE_URL", "REDIS_URL", "SMTP_URL"] as const;
 export type SecretVariable = (typeof secretVariables)[number];
 
 /**
