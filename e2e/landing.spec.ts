@@ -28,6 +28,18 @@ const copy = {
     language: "Sprache",
     other: "English",
   },
+  fr: {
+    heading: "Une connexion sécurisée pour vos applications",
+    title: "Authly · OAuth 2.1 et OpenID Connect",
+    discovery: "Document de découverte",
+    login: "Se connecter",
+    account: "Votre compte",
+    loginHeading: "Connexion",
+    accountHeading: "Votre compte",
+    notFound: "Page introuvable",
+    language: "Langue",
+    other: "English",
+  },
 } as const;
 
 /** Presses Tab until `target` has focus (keyboard only, like a person without a mouse). */
@@ -42,6 +54,7 @@ async function tabTo(page: Page, target: Locator, maxPresses = 40): Promise<void
 for (const [locale, browserLocale] of [
   ["en", "en-US"],
   ["de", "de-DE"],
+  ["fr", "fr-CH"],
 ] as const) {
   test.describe(`in ${browserLocale}`, () => {
     test.use({ locale: browserLocale });
@@ -146,7 +159,7 @@ test("the skip link is the first stop and moves focus to the content", async ({ 
 });
 
 test("an unsupported cookie value is ignored in favour of Accept-Language", async ({ request }) => {
-  const response = await request.get("/", { headers: { cookie: "authly_locale=fr", "accept-language": "de-CH,de;q=0.9" } });
+  const response = await request.get("/", { headers: { cookie: "authly_locale=it", "accept-language": "de-CH,de;q=0.9" } });
   expect(await response.text()).toContain('<html lang="de"');
 });
 

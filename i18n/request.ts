@@ -1,37 +1,46 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
-import type en from "@/messages/en.json";
+import { catalogs, type Messages } from "@/messages/catalogs";
+import { formats, timeZone } from "@/components/i18n/formats";
 import { getContainer } from "@/lib/server/instance";
-import { LOCALE_COOKIE, UI_LOCALES_HEADER, negotiateLocale, type Locale } from "./locales";
-
-type Messages = typeof en;
-
-const catalogs: Record<Locale, () => Promise<{ default: Messages }>> = {
-  en: () => import("@/messages/en.json"),
-  de: () => import("@/messages/de.json"),
-};
+import { brandMessages } from "@/lib/tenancy/branding";
+import { LOCALE_COOKIE, UI_LOCALES_HEADER, isLocale, negotiateLocale, type Locale } from "./locales";
 
 /**
  * next-intl's per-request configuration. Routing is not locale-prefixed (URLs stay "/", "/login",
- * ...): the locale is negotiated from the request on every render.
+ * ...): the locale is negotiated from the request on every render. A page that knows its own
+ * language (the login and consent cards follow the interaction's ui_locales) asks for it
+ * explicitly, e.g. `getFormatter({ locale })`, and gets that locale's messages and formats.
  */
-export default getRequestConfig(async () => {
+export default getRequestConfig(async ({ locale: requested }) => {
   const [requestHeaders, requestCookies, container] = await Promise.all([headers(), cookies(), getContainer()]);
-  const locale = negotiateLocale({
-    uiLocales: requestHeaders.get(UI_LOCALES_HEADER),
-    cookie: requestCookies.get(LOCALE_COOKIE)?.value,
-    acceptLanguage: requestHeaders.get("accept-language"),
-    // AUTHLY_DEFAULT_LOCALE decides when nothing in the request does.
-    fallback: container.config.defaultLocale,
-  });
-  const messages = (await catalogs[locale]()).default;
-  return { locale, messages };
+  const settings = await container.tenantSettings.get();
+  const locale = isLocale(requested)
+    ? requested
+    : negotiateLocale({
+        uiLocales: requestHeaders.get(UI_LOCALES_HEADER),
+        cookie: requestCookies.get(LOCALE_COOKIE)?.value,
+        acceptLanguage: requestHeaders.get("accept-language"),
+        // AUTHLY_DEFAULT_LOCALE decides when nothing in the request does.
+        fallback: container.config.defaultLocale,
+      });
+  return {
+    locale,
+    // The tenant's product name replaces "Authly" in every text.
+    messages: brandMessages(catalogs[locale], settings.productName),
+    // Dates and numbers (components/i18n/formats.ts): one time zone for server and client renders,
+    // and "now" (relative times) from the container's clock like every other service.
+    formats,
+    timeZone,
+    now: container.clock.now(),
+  };
 });
 
-// Type-checked locales and message keys for useTranslations/getTranslations.
+// Type-checked locales, message keys and format names for useTranslations/getFormatter.
 declare module "next-intl" {
   interface AppConfig {
     Locale: Locale;
     Messages: Messages;
+    Formats: typeof formats;
   }
 }

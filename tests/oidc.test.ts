@@ -384,7 +384,7 @@ describe(`OpenID Connect tokens, UserInfo and Discovery (${databaseKind})`, () =
         claims_parameter_supported: true,
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
-        ui_locales_supported: ["en", "de"],
+        ui_locales_supported: ["en", "de", "fr"],
         acr_values_supported: ["urn:authly:acr:password"],
         frontchannel_logout_supported: true,
         frontchannel_logout_session_supported: true,

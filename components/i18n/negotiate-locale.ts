@@ -3,7 +3,7 @@
  * and reused by server code (e.g. to pick the language of an email).
  */
 
-export const locales = ["en", "de"] as const;
+export const locales = ["en", "de", "fr"] as const;
 export type Locale = (typeof locales)[number];
 export const defaultLocale: Locale = "en";
 

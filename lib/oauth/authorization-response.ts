@@ -4,8 +4,7 @@
  * by the protocol handler itself (no Next.js render): plain, self-contained HTML.
  */
 import { createHash } from "node:crypto";
-import de from "../../messages/de.json";
-import en from "../../messages/en.json";
+import { catalogs } from "../../messages/catalogs";
 import { negotiateLocale, type Locale } from "../../components/i18n/negotiate-locale";
 import { LOCALE_COOKIE } from "../../i18n/locales";
 import { parseCookieHeader } from "../sessions/browser-session";
@@ -13,7 +12,7 @@ import { type OAuthError, safeDescription } from "./errors";
 import type { ResponseTarget } from "./authorization-request";
 
 /** The message catalogues, for pages rendered outside Next.js (handler-rendered HTML). */
-export const catalogs = { en, de } satisfies Record<Locale, typeof en>;
+export { catalogs };
 
 /** The UI language for a handler-rendered page: the same negotiation the Next pages use (without ui_locales). */
 export function pageLocale(request: Request, fallback: Locale, uiLocales?: string): Locale {
