@@ -2,7 +2,7 @@ import { BROWSER_STATE_COOKIE } from "../oidc/session-state";
 import { describe, expect, it } from "vitest";
 import type { PrismaClient } from "../generated/prisma/client";
 import { ManualClock } from "../server/clock";
-import { BrowserSessionService, SESSION_COOKIE, SESSION_LIFETIME_SECONDS, parseCookieHeader, serializeCookie } from "./browser-session";
+import { BrowserSessionService, HOST_SESSION_COOKIE, SESSION_COOKIE, SESSION_LIFETIME_SECONDS, parseCookieHeader, serializeCookie } from "./browser-session";
 
 describe("cookie helpers", () => {
   it("parses a Cookie header: first occurrence wins, quoted and percent-encoded values, junk skipped", () => {
@@ -28,6 +28,8 @@ describe("BrowserSessionService cookies", () => {
   const row = {
     id: "11111111-2222-3333-4444-555555555555",
     expiresAt: new Date(clock.nowMs() + SESSION_LIFETIME_SECONDS * 1000),
+    idleExpiresAt: new Date(clock.nowMs() + 30 * 60 * 1000),
+    lastSeenAt: clock.now(),
     user: { status: "active" },
   };
   const lookups: unknown[] = [];
@@ -44,19 +46,23 @@ describe("BrowserSessionService cookies", () => {
 
   it("seals only the session id; the cookie round-trips to the session", async () => {
     const header = await service().setCookieHeader(row as never);
-    expect(header).toMatch(new RegExp(`^${SESSION_COOKIE}=Fe26\\.2\\*`));
+    // Over https the cookie carries the __Host- prefix (Secure, Path=/, no Domain).
+    expect(header).toMatch(new RegExp(`^${HOST_SESSION_COOKIE}=Fe26\\.2\\*`));
     expect(header).toContain(`Max-Age=${SESSION_LIFETIME_SECONDS}`);
     expect(header).toMatch(/; HttpOnly; Secure; SameSite=Lax$/);
     expect(header).not.toContain(row.id);
-    const value = decodeURIComponent(header.split(";")[0]!.slice(SESSION_COOKIE.length + 1));
-    const found = await service().fromRequest(new Request("http://localhost/", { headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(value)}` } }));
+    expect(header).not.toContain("Domain=");
+    const value = decodeURIComponent(header.split(";")[0]!.slice(HOST_SESSION_COOKIE.length + 1));
+    const found = await service().fromRequest(new Request("http://localhost/", { headers: { cookie: `${HOST_SESSION_COOKIE}=${encodeURIComponent(value)}` } }));
     expect(found).toMatchObject({ id: row.id });
     expect(found).not.toHaveProperty("user");
+    // A cookie without the prefix (which a subdomain could have planted) is not read over https.
+    expect(await service().fromRequest(new Request("http://localhost/", { headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(value)}` } }))).toBeNull();
   });
 
   it("ignores a cookie sealed with another secret, garbage, and no cookie at all", async () => {
     const header = await service("y".repeat(43)).setCookieHeader(row as never);
-    const value = header.split(";")[0]!.slice(SESSION_COOKIE.length + 1);
+    const value = header.split(";")[0]!.slice(HOST_SESSION_COOKIE.length + 1);
     const before = lookups.length;
     expect(await service().fromCookies({ get: () => ({ value: decodeURIComponent(value) }) })).toBeNull();
     expect(await service().fromCookies({ get: () => ({ value: "Fe26.2**nonsense" }) })).toBeNull();

@@ -14,13 +14,26 @@ import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
 import type { Clock } from "../server/clock";
 import { BROWSER_STATE_COOKIE, browserStateOf } from "../oidc/session-state";
 
+/** The session cookie's name over plain http (loopback development). */
 export const SESSION_COOKIE = "authly_session";
+/**
+ * Its name over https: the `__Host-` prefix makes the browser refuse it unless it is Secure,
+ * Path=/ and has no Domain, so no subdomain can plant or overwrite it (RFC 6265bis §4.1.3.2).
+ */
+export const HOST_SESSION_COOKIE = "__Host-authly_session";
 
 /**
- * Absolute lifetime of a browser session: 12 hours after sign-in, then the user signs in again.
- * Not extended by activity (no sliding expiry). Documented in docs/authorization.md.
+ * Default absolute lifetime of a browser session: 12 hours after sign-in, then the user signs in
+ * again (NIST SP 800-63B §4.2.3, AAL2). AUTHLY_SESSION_MAX_HOURS changes it.
  */
 export const SESSION_LIFETIME_SECONDS = 12 * 60 * 60;
+/** Default idle lifetime: 30 minutes without any request (NIST SP 800-63B §4.2.3). AUTHLY_SESSION_IDLE_MINUTES. */
+export const SESSION_IDLE_SECONDS = 30 * 60;
+/**
+ * Activity moves the idle expiry forward, but the row is written at most once per this many
+ * seconds, so a burst of page views costs one write.
+ */
+export const SESSION_TOUCH_INTERVAL_SECONDS = 60;
 
 /** Authentication method reference for a password sign-in (RFC 8176 §2: "pwd"). */
 export const PASSWORD_AMR = ["pwd"];
@@ -103,8 +116,11 @@ export class BrowserSessionService {
       tenantId: string;
       /** iron-session password (>= 32 characters). */
       cookieSecret: string;
-      /** Mark cookies Secure (when the issuer is https). */
+      /** Mark cookies Secure and use the `__Host-` cookie name (when the issuer is https). */
       secureCookies: boolean;
+      /** Idle and absolute lifetimes in seconds (config.session); defaults 30 minutes and 12 hours. */
+      idleSeconds?: number;
+      absoluteSeconds?: number;
       /**
        * Whether the browser-state cookie can be SameSite=None (which needs Secure): an https issuer,
        * or a loopback one (browsers accept Secure cookies from http://localhost).
@@ -112,6 +128,25 @@ export class BrowserSessionService {
       browserStateCrossSite: boolean;
     },
   ) {}
+
+  /** The name of the session cookie: `__Host-authly_session` over https, `authly_session` otherwise. */
+  get cookieName(): string {
+    return this.deps.secureCookies ? HOST_SESSION_COOKIE : SESSION_COOKIE;
+  }
+
+  private get idleMs(): number {
+    return (this.deps.idleSeconds ?? SESSION_IDLE_SECONDS) * 1000;
+  }
+
+  private get absoluteMs(): number {
+    return (this.deps.absoluteSeconds ?? SESSION_LIFETIME_SECONDS) * 1000;
+  }
+
+  /** The absolute and idle expiry of a session authenticated at `now`. */
+  private lifetimeFrom(now: Date): { expiresAt: Date; idleExpiresAt: Date } {
+    const expiresAt = new Date(now.getTime() + this.absoluteMs);
+    return { expiresAt, idleExpiresAt: new Date(Math.min(expiresAt.getTime(), now.getTime() + this.idleMs)) };
+  }
 
   /** Creates the session row for a fresh sign-in. Its id is random (the OIDC `sid`). */
   async start(input: SessionStart): Promise<Session> {
@@ -128,7 +163,7 @@ export class BrowserSessionService {
         userAgent: input.userAgent?.slice(0, 512),
         createdAt: now,
         lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000),
+        ...this.lifetimeFrom(now),
       },
     });
   }
@@ -141,13 +176,13 @@ export class BrowserSessionService {
   async reauthenticate(sessionId: string, input: Omit<SessionStart, "userId">): Promise<Session | null> {
     const now = this.deps.clock.now();
     const updated = await this.deps.prisma.session.updateMany({
-      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: now } },
+      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: now }, idleExpiresAt: { gt: now } },
       data: {
         authTime: now,
         acr: input.acr ?? null,
         amr: input.amr ?? PASSWORD_AMR,
         lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000),
+        ...this.lifetimeFrom(now),
         ...(input.ipAddress !== undefined && { ipAddress: input.ipAddress.slice(0, 64) }),
         ...(input.userAgent !== undefined && { userAgent: input.userAgent.slice(0, 512) }),
       },
@@ -155,11 +190,15 @@ export class BrowserSessionService {
     return updated.count === 1 ? this.findValid(sessionId) : null;
   }
 
-  /** The session if it exists, has not ended or expired, and its user is still active; else null. */
+  /**
+   * The session if it exists, has not ended, is within both its absolute and its idle lifetime,
+   * and its user is still active; else null.
+   */
   async findValid(sessionId: string): Promise<Session | null> {
     if (typeof sessionId !== "string" || sessionId.length === 0 || sessionId.length > 64) return null;
+    const now = this.deps.clock.now();
     const row = await this.deps.prisma.session.findFirst({
-      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: this.deps.clock.now() } },
+      where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: now }, idleExpiresAt: { gt: now } },
       include: { user: { select: { status: true } } },
     });
     if (!row || row.user.status !== "active") return null;
@@ -167,12 +206,28 @@ export class BrowserSessionService {
     return session;
   }
 
-  /** The valid session referenced by the browser's cookie, or null. */
+  /**
+   * The valid session referenced by the browser's cookie, or null. This is the browser using its
+   * session, so the idle expiry moves forward (see `touch`).
+   */
   async fromCookies(cookies: CookieReader): Promise<Session | null> {
-    const sealed = cookies.get(SESSION_COOKIE)?.value;
+    const sealed = cookies.get(this.cookieName)?.value;
     if (!sealed) return null;
     const sessionId = await this.unseal(sealed);
-    return sessionId ? this.findValid(sessionId) : null;
+    const session = sessionId ? await this.findValid(sessionId) : null;
+    return session ? this.touch(session) : null;
+  }
+
+  /**
+   * Records activity: lastSeenAt becomes now and the idle expiry now + idle lifetime (never past
+   * the absolute expiry). Written at most once per SESSION_TOUCH_INTERVAL_SECONDS.
+   */
+  async touch(session: Session): Promise<Session> {
+    const now = this.deps.clock.now();
+    if (now.getTime() - session.lastSeenAt.getTime() < SESSION_TOUCH_INTERVAL_SECONDS * 1000) return session;
+    const idleExpiresAt = new Date(Math.min(session.expiresAt.getTime(), now.getTime() + this.idleMs));
+    await this.deps.prisma.session.updateMany({ where: { id: session.id, tenantId: this.deps.tenantId, endedAt: null }, data: { lastSeenAt: now, idleExpiresAt } });
+    return { ...session, lastSeenAt: now, idleExpiresAt };
   }
 
   /** Same, from a plain Request (the fast door). */
@@ -204,27 +259,27 @@ export class BrowserSessionService {
   /** Sets the session cookie and the browser-state cookie through a Next cookie store (server actions). */
   async writeCookie(cookies: CookieWriter, session: Session): Promise<void> {
     const options = this.cookieOptions(session);
-    cookies.set(SESSION_COOKIE, await this.seal(session), options);
+    cookies.set(this.cookieName, await this.seal(session), options);
     cookies.set(BROWSER_STATE_COOKIE, this.browserState(session), this.browserStateCookieOptions(options.maxAge));
   }
 
   /** The session cookie's Set-Cookie header value for a plain Response (the fast door). */
   async setCookieHeader(session: Session): Promise<string> {
-    return serializeCookie(SESSION_COOKIE, await this.seal(session), this.cookieOptions(session));
+    return serializeCookie(this.cookieName, await this.seal(session), this.cookieOptions(session));
   }
 
   /** Both Set-Cookie header values (session and browser state) for a plain Response. */
   async setCookieHeaders(session: Session): Promise<string[]> {
     const options = this.cookieOptions(session);
     return [
-      serializeCookie(SESSION_COOKIE, await this.seal(session), options),
+      serializeCookie(this.cookieName, await this.seal(session), options),
       serializeCookie(BROWSER_STATE_COOKIE, this.browserState(session), this.browserStateCookieOptions(options.maxAge)),
     ];
   }
 
   /** A Set-Cookie header value that removes the session cookie. */
   clearCookieHeader(): string {
-    return serializeCookie(SESSION_COOKIE, "", { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: 0 });
+    return serializeCookie(this.cookieName, "", { httpOnly: true, sameSite: "lax", path: "/", secure: this.deps.secureCookies, maxAge: 0 });
   }
 
   /** Set-Cookie header values that remove the session and browser-state cookies (logout). */
@@ -251,13 +306,13 @@ export class BrowserSessionService {
 
   private async seal(session: Pick<Session, "id">): Promise<string> {
     // The seal itself also expires (iron-session ttl), so an old cookie is dead even without the row.
-    return sealData({ sid: session.id }, { password: this.deps.cookieSecret, ttl: SESSION_LIFETIME_SECONDS });
+    return sealData({ sid: session.id }, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
   }
 
   private async unseal(sealed: string): Promise<string | null> {
     if (sealed.length > 4096) return null;
     try {
-      const data = await unsealData<{ sid?: unknown }>(sealed, { password: this.deps.cookieSecret, ttl: SESSION_LIFETIME_SECONDS });
+      const data = await unsealData<{ sid?: unknown }>(sealed, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
       return typeof data.sid === "string" ? data.sid : null;
     } catch {
       return null;

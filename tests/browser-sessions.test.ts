@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runStartupTasks } from "../lib/server/first-start";
+import { HOST_SESSION_COOKIE, SESSION_COOKIE, type CookieOptions } from "../lib/sessions/browser-session";
+import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
+
+const MINUTE = 60_000;
+
+/** A Next-style cookie store in memory. */
+function jar() {
+  const values = new Map<string, { value: string; options: CookieOptions }>();
+  return {
+    values,
+    get: (name: string) => (values.has(name) ? { value: values.get(name)!.value } : undefined),
+    set: (name: string, value: string, options: CookieOptions) => values.set(name, { value, options }),
+  };
+}
+
+describe(`browser sessions: idle and absolute expiry, cookie (${databaseKind})`, () => {
+  let ctx: TestContext;
+  let userId: string;
+  beforeAll(async () => {
+    ctx = await createTestContainer({ env: { AUTHLY_SESSION_IDLE_MINUTES: "30", AUTHLY_SESSION_MAX_HOURS: "12" } });
+    await runStartupTasks(ctx.container);
+    userId = (await ctx.container.users.create({ email: "session-user@example.com", password: "session-password-1" })).id;
+  });
+  afterAll(() => ctx.cleanup());
+
+  it("a new session has both expiries; use moves the idle one forward, never past the absolute one", async () => {
+    const { sessions } = ctx.container;
+    const session = await sessions.start({ userId });
+    expect(session.idleExpiresAt.getTime() - session.authTime.getTime()).toBe(30 * MINUTE);
+    expect(session.expiresAt.getTime() - session.authTime.getTime()).toBe(12 * 60 * MINUTE);
+    const cookies = jar();
+    await sessions.writeCookie(cookies, session);
+    // Plain http issuer (loopback development): no __Host- prefix, not Secure.
+    expect(cookies.values.get(SESSION_COOKIE)?.options).toMatchObject({ httpOnly: true, sameSite: "lax", path: "/", secure: false });
+
+    // Used every 25 minutes, it lives on ...
+    for (let i = 0; i < 28; i++) {
+      ctx.clock.advance(25 * MINUTE);
+      const used = await sessions.fromCookies(cookies);
+      expect(used?.id, `after ${(i + 1) * 25} minutes`).toBe(session.id);
+    }
+    const row = await ctx.container.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+    expect(row.idleExpiresAt.getTime()).toBeLessThanOrEqual(row.expiresAt.getTime());
+    expect(row.lastSeenAt.getTime()).toBe(ctx.clock.nowMs());
+    // ... until 12 hours after sign-in (the absolute limit), however active.
+    ctx.clock.advance(25 * MINUTE);
+    expect(await sessions.fromCookies(cookies)).toBeNull();
+  });
+
+  it("30 minutes without a request end it", async () => {
+    const { sessions } = ctx.container;
+    const session = await sessions.start({ userId });
+    const cookies = jar();
+    await sessions.writeCookie(cookies, session);
+    ctx.clock.advance(29 * MINUTE);
+    expect(await sessions.fromCookies(cookies)).not.toBeNull();
+    ctx.clock.advance(31 * MINUTE);
+    expect(await sessions.fromCookies(cookies)).toBeNull();
+    expect(await sessions.findValid(session.id)).toBeNull();
+  });
+
+  it("the row is written at most once a minute while the session is in use", async () => {
+    const { sessions } = ctx.container;
+    const session = await sessions.start({ userId });
+    const cookies = jar();
+    await sessions.writeCookie(cookies, session);
+    ctx.clock.advance(30_000);
+    await sessions.fromCookies(cookies);
+    const row = await ctx.container.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+    expect(row.lastSeenAt.getTime()).toBe(session.lastSeenAt.getTime());
+  });
+
+  it("an ended session is dead at once", async () => {
+    const { sessions } = ctx.container;
+    const session = await sessions.start({ userId });
+    const cookies = jar();
+    await sessions.writeCookie(cookies, session);
+    await sessions.end(session.id, "test");
+    expect(await sessions.fromCookies(cookies)).toBeNull();
+  });
+
+  it("the lifetimes come from the configuration; over https the cookie is __Host- and Secure", async () => {
+    const other = await createTestContainer({
+      env: { AUTHLY_SESSION_IDLE_MINUTES: "5", AUTHLY_SESSION_MAX_HOURS: "1", AUTHLY_ISSUER: "https://id.example.com" },
+    });
+    try {
+      await runStartupTasks(other.container);
+      const user = await other.container.users.create({ email: "https-user@example.com", password: "session-password-1" });
+      const session = await other.container.sessions.start({ userId: user.id });
+      expect(session.idleExpiresAt.getTime() - session.authTime.getTime()).toBe(5 * MINUTE);
+      expect(session.expiresAt.getTime() - session.authTime.getTime()).toBe(60 * MINUTE);
+      const cookies = jar();
+      await other.container.sessions.writeCookie(cookies, session);
+      expect(cookies.values.has(SESSION_COOKIE)).toBe(false);
+      expect(cookies.values.get(HOST_SESSION_COOKIE)?.options).toMatchObject({ secure: true, path: "/", httpOnly: true, sameSite: "lax" });
+      expect(await other.container.sessions.setCookieHeader(session)).toMatch(/^__Host-authly_session=.*; Path=\/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax$/);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it("configuration refuses nonsense lifetimes", async () => {
+    await expect(createTestContainer({ env: { AUTHLY_SESSION_IDLE_MINUTES: "0" } })).rejects.toThrow(/AUTHLY_SESSION_IDLE_MINUTES/);
+    await expect(createTestContainer({ env: { AUTHLY_SESSION_MAX_HOURS: "soon" } })).rejects.toThrow(/AUTHLY_SESSION_MAX_HOURS/);
+  });
+});
