@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     delete req.headers["x-authly-ui-locales"];
     const requestId = requestIdFrom(req.headers["x-request-id"] as string | undefined);
     res.setHeader("x-request-id", requestId);
-    for (const [name, value] of container.securityHeaders) res.setHeader(name, value);
+    // Security headers of Next.js responses, with the CSP nonce, come from proxy.ts.
     handleNext(req, res).catch((error: unknown) => {
       logger.error("page request failed", { path: pathname, requestId, error });
       if (!res.headersSent) {
