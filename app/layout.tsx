@@ -1,7 +1,9 @@
 import type { Metadata, Viewport } from "next";
 import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getMessages, getTranslations } from "next-intl/server";
-import type { ReactNode } from "react";
+import type { CSSProperties, ReactNode } from "react";
+import { getContainer } from "@/lib/server/instance";
+import { accentStyle } from "@/lib/tenancy/branding";
 import { SiteFooter } from "@/components/layout/site-footer";
 import { SiteHeader } from "@/components/layout/site-header";
 import "./globals.css";
@@ -27,9 +29,11 @@ export const viewport: Viewport = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const [locale, t, messages] = await Promise.all([getLocale(), getTranslations("Layout"), getMessages()]);
+  const [locale, t, messages, container] = await Promise.all([getLocale(), getTranslations("Layout"), getMessages(), getContainer()]);
+  // The tenant's accent colour (app/globals.css derives the other shades from it).
+  const brand = accentStyle((await container.tenantSettings.get()).accentColor);
   return (
-    <html lang={locale}>
+    <html lang={locale} {...(brand && { "data-brand": "", style: brand as CSSProperties })}>
       <body className="flex min-h-dvh flex-col">
         <a
           href="#main"

@@ -16,7 +16,9 @@ Commands:
   migrate                       Apply database migrations and create first-start data
   users create --email E [--password P] [--name N] [--admin] [--json]
                                 Create a user (a password is generated when --password is omitted)
-  users list [--json]           List users
+  users list [--json]           List users (with any sign-in lockout in force)
+  users unlock --email E [--json]
+                                Lift a sign-in lockout and clear the failed-attempt counters
   clients create --name N --type confidential|public --redirect-uri URI (repeatable)
                  --grant-types a,b --scopes "openid profile"
                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
@@ -38,6 +40,10 @@ Commands:
   keys rotate [--alg RS256|ES256|EdDSA] [--json]
                                 Rotate signing keys (next -> active, active -> retired)
   keys list [--json]            List signing keys (public data only)
+  tenant show [--json]          Show the branding and self-registration settings
+  tenant set [--product-name N] [--logo-uri URI] [--accent-color #rrggbb]
+             [--registration on|off] [--reset name,logo,accent] [--json]
+                                Change them (every running instance sees the change)
   master-key                    Print a new random master key for AUTHLY_MASTER_KEY
   help                          Show this help
 
@@ -49,8 +55,15 @@ export type Command =
   | { kind: "help" }
   | { kind: "master-key" }
   | { kind: "migrate" }
+  | { kind: "tenant-show"; json: boolean }
+  | {
+      kind: "tenant-set";
+      patch: { productName?: string | null; logoUri?: string | null; accentColor?: string | null; registrationEnabled?: boolean };
+      json: boolean;
+    }
   | { kind: "users-create"; email: string; password?: string; name?: string; admin: boolean; json: boolean }
   | { kind: "users-list"; json: boolean }
+  | { kind: "users-unlock"; email: string; json: boolean }
   | {
       kind: "clients-create";
       name: string;
@@ -145,7 +158,13 @@ export function parseCommand(argv: string[]): Command {
         return { kind: "users-create", email, password: v.password as string | undefined, name: v.name as string | undefined, admin: v.admin === true, json: v.json === true };
       }
       if (action === "list") return { kind: "users-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
-      throw new UsageError(action ? `unknown users command "${action}"` : "users needs a command: create or list");
+      if (action === "unlock") {
+        const v = parse(rest, { email: { type: "string" }, json: { type: "boolean" } });
+        const email = required(v, "email");
+        if (!z.email().safeParse(email.trim().toLowerCase()).success) throw new UsageError(`--email: "${email}" is not a valid email address`);
+        return { kind: "users-unlock", email, json: v.json === true };
+      }
+      throw new UsageError(action ? `unknown users command "${action}"` : "users needs a command: unlock, create or list");
     }
     case "clients": {
       if (action === "create") {
@@ -239,6 +258,36 @@ export function parseCommand(argv: string[]): Command {
       }
       if (action === "list") return { kind: "scopes-list", json: parse(rest, { json: { type: "boolean" } }).json === true };
       throw new UsageError(action ? `unknown scopes command "${action}"` : "scopes needs a command: create or list");
+    }
+    case "tenant": {
+      if (action === "show") return { kind: "tenant-show", json: parse(rest, { json: { type: "boolean" } }).json === true };
+      if (action === "set") {
+        const v = parse(rest, {
+          "product-name": { type: "string" },
+          "logo-uri": { type: "string" },
+          "accent-color": { type: "string" },
+          registration: { type: "string" },
+          reset: { type: "string" },
+          json: { type: "boolean" },
+        });
+        const patch: Extract<Command, { kind: "tenant-set" }>["patch"] = {};
+        if (typeof v["product-name"] === "string") patch.productName = v["product-name"];
+        if (typeof v["logo-uri"] === "string") patch.logoUri = v["logo-uri"];
+        if (typeof v["accent-color"] === "string") patch.accentColor = v["accent-color"];
+        if (v.registration !== undefined) {
+          if (v.registration !== "on" && v.registration !== "off") throw new UsageError('--registration must be "on" or "off"');
+          patch.registrationEnabled = v.registration === "on";
+        }
+        for (const name of splitList(v.reset as string | undefined, /,/)) {
+          if (name === "name") patch.productName = null;
+          else if (name === "logo") patch.logoUri = null;
+          else if (name === "accent") patch.accentColor = null;
+          else throw new UsageError(`--reset takes name, logo and accent (got "${name}")`);
+        }
+        if (Object.keys(patch).length === 0) throw new UsageError("tenant set needs at least one setting to change");
+        return { kind: "tenant-set", patch, json: v.json === true };
+      }
+      throw new UsageError(action ? `unknown tenant command "${action}"` : "tenant needs a command: show or set");
     }
     case "keys": {
       if (action === "rotate") {

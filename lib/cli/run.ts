@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Client, Scope, SigningKey, User } from "../generated/prisma/client";
 import { generateMasterKey } from "../keys/key-encryption";
 import { generatePassword } from "../identity/password-hasher";
+import { isLockedOut } from "../identity/password-login";
 import { ConflictError, ValidationError } from "../server/errors";
 import type { Container } from "../server/container";
 import { formatGeneratedAdminNotice, runStartupTasks } from "../server/first-start";
@@ -62,13 +63,15 @@ export async function runCliCaptured(argv: string[], container: Container): Prom
   return { exitCode, stdout, stderr };
 }
 
-const userJson = (u: User) => ({
+const userJson = (u: User, nowMs: number) => ({
   id: u.id,
   email: u.email,
   email_verified: u.emailVerified,
   name: u.name ?? undefined,
   roles: u.roles,
   status: u.status,
+  // A sign-in lockout in force (lib/identity/login-throttle.ts).
+  ...(isLockedOut(u, nowMs) && { locked_until: u.lockedUntil!.toISOString(), failed_login_count: u.failedLoginCount }),
   created_at: u.createdAt.toISOString(),
 });
 
@@ -153,7 +156,7 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
         { email: command.email, password: command.password ?? generated, name: command.name, roles: command.admin ? ["admin"] : [] },
         actor,
       );
-      if (command.json) printJson(io, { ...userJson(user), ...(generated ? { password: generated } : {}) });
+      if (command.json) printJson(io, { ...userJson(user, c.clock.nowMs()), ...(generated ? { password: generated } : {}) });
       else {
         io.out(`Created user ${user.email} (id ${user.id})${command.admin ? " with the admin role" : ""}.\n`);
         if (generated) io.out(`Generated password (shown once): ${generated}\n`);
@@ -162,9 +165,28 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
     }
     case "users-list": {
       const users = await c.users.list({ take: 1000 });
-      if (command.json) printJson(io, users.map(userJson));
+      const now = c.clock.nowMs();
+      if (command.json) printJson(io, users.map((u) => userJson(u, now)));
       else if (users.length === 0) io.out("No users.\n");
-      else io.out(table([["ID", "EMAIL", "NAME", "ROLES", "STATUS"], ...users.map((u) => [u.id, u.email, u.name ?? "", u.roles.join(",") || "-", u.status])]));
+      else
+        io.out(
+          table([
+            ["ID", "EMAIL", "NAME", "ROLES", "STATUS", "LOCKED_UNTIL"],
+            ...users.map((u) => [u.id, u.email, u.name ?? "", u.roles.join(",") || "-", u.status, isLockedOut(u, now) ? u.lockedUntil!.toISOString() : "-"]),
+          ]),
+        );
+      return EXIT_OK;
+    }
+    case "users-unlock": {
+      const user = await c.users.findByEmail(command.email);
+      const result = user ? await c.passwordLogin.unlock(user.id, actor) : null;
+      if (!result) {
+        io.err(`authly: there is no user with the email ${command.email.trim().toLowerCase()}\n`);
+        return EXIT_FAILURE;
+      }
+      if (command.json) printJson(io, { ...userJson(result.user, c.clock.nowMs()), was_locked: result.wasLocked });
+      else if (result.wasLocked) io.out(`Unlocked ${result.user.email}: it can sign in again.\n`);
+      else io.out(`${result.user.email} was not locked; its failed sign-in attempts are cleared.\n`);
       return EXIT_OK;
     }
     case "clients-create": {
@@ -219,6 +241,22 @@ async function execute(command: Exclude<Command, { kind: "help" | "master-key" }
       const scopes = await c.scopes.list();
       if (command.json) printJson(io, scopes.map(scopeJson));
       else io.out(table([["NAME", "SYSTEM", "ENABLED", "DESCRIPTION"], ...scopes.map((s) => [s.name, s.system ? "yes" : "no", s.enabled ? "yes" : "no", s.description ?? ""])]));
+      return EXIT_OK;
+    }
+    case "tenant-show":
+    case "tenant-set": {
+      const settings = command.kind === "tenant-set" ? await c.tenantSettings.update(command.patch, actor) : await c.tenantSettings.get();
+      if (command.json) printJson(io, settings);
+      else
+        io.out(
+          table([
+            ["SETTING", "VALUE"],
+            ["product name", settings.productName ?? "(default: Authly)"],
+            ["logo", settings.logoUri ?? "(default)"],
+            ["accent colour", settings.accentColor ?? "(default)"],
+            ["self-registration", settings.registrationEnabled ? "on" : "off"],
+          ]),
+        );
       return EXIT_OK;
     }
     case "keys-rotate": {
