@@ -128,4 +128,44 @@ describe(`CLI commands (${databaseKind})`, () => {
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe("");
   });
+
+  it("users list shows a sign-in lockout; users unlock lifts it", async () => {
+    await cli("users", "create", "--email", "erin@example.com", "--password", "erin-password-1");
+    const meta = { ipAddress: "192.0.2.77" };
+    // Wrong passwords until the account locks (waiting out each progressive delay).
+    for (let i = 0; i < 30; i++) {
+      const answer = await ctx.container.passwordLogin.authenticate("erin@example.com", "wrong-password", meta);
+      if (answer.status === "throttled" && answer.locked) break;
+      if (answer.status === "throttled") ctx.clock.advance(answer.retryAfterSeconds * 1000);
+    }
+    expect(await ctx.container.passwordLogin.authenticate("erin@example.com", "erin-password-1", meta)).toMatchObject({ status: "throttled", locked: true });
+    const lockedUntil = new Date(ctx.clock.nowMs() + ctx.config.loginThrottle.lockoutSeconds * 1000).toISOString();
+    expect((await cli("users", "list")).stdout).toMatch(new RegExp(`erin@example\\.com\\s.*\\s${lockedUntil.replace(/\./g, "\\.")}`));
+    const listed = JSON.parse((await cli("users", "list", "--json")).stdout) as { email: string; locked_until?: string; failed_login_count?: number }[];
+    expect(listed.find((u) => u.email === "erin@example.com")).toMatchObject({ locked_until: lockedUntil, failed_login_count: 10 });
+    expect(listed.find((u) => u.email === "carol@example.com")).not.toHaveProperty("locked_until");
+
+    const unlocked = await cli("users", "unlock", "--email", "Erin@Example.com", "--json");
+    expect(unlocked.code).toBe(0);
+    const body = JSON.parse(unlocked.stdout) as Record<string, unknown>;
+    expect(body).toMatchObject({ email: "erin@example.com", was_locked: true });
+    expect(body).not.toHaveProperty("locked_until");
+    expect((await ctx.container.audit.list({ type: "user.unlocked" }))[0]).toMatchObject({ actorType: "cli", targetId: body.id });
+    expect(await ctx.container.passwordLogin.authenticate("erin@example.com", "erin-password-1", meta)).toMatchObject({ status: "ok" });
+    expect((await cli("users", "unlock", "--email", "erin@example.com")).stdout).toContain("was not locked");
+
+    const unknown = await cli("users", "unlock", "--email", "nobody@example.com");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("no user with the email nobody@example.com");
+  });
+
+  it.each([
+    [["users", "unlock"], /--email is required/],
+    [["users", "unlock", "--email", "nope"], /not a valid email/],
+    [["users", "lock", "--email", "e@example.com"], /unknown users command "lock"/],
+  ])("users unlock with invalid arguments %j exits with code 2", async (argv, message) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
 });

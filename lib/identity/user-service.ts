@@ -96,6 +96,28 @@ export class UserService {
     });
   }
 
+  /**
+   * Records a sign-in lockout (lib/identity/login-throttle.ts) on the user row, where admins see it.
+   * The throttle's counters in the cache decide; these columns show it and let an admin clear it.
+   */
+  async recordLockout(userId: string, lockedUntil: Date, failedLoginCount: number): Promise<void> {
+    await this.deps.prisma.user.updateMany({ where: { id: userId, tenantId: this.deps.tenantId }, data: { lockedUntil, failedLoginCount } });
+  }
+
+  /** Clears a recorded lockout and failure count; null when there is no such user. */
+  async clearLockout(userId: string): Promise<User | null> {
+    const cleared = await this.deps.prisma.user.updateMany({ where: { id: userId, tenantId: this.deps.tenantId }, data: { lockedUntil: null, failedLoginCount: 0 } });
+    return cleared.count === 1 ? this.findById(userId) : null;
+  }
+
+  /** A completed sign-in: lastLoginAt, and any recorded lockout is over. */
+  async recordLogin(userId: string): Promise<void> {
+    await this.deps.prisma.user.updateMany({
+      where: { id: userId, tenantId: this.deps.tenantId },
+      data: { lastLoginAt: this.deps.clock.now(), lockedUntil: null, failedLoginCount: 0 },
+    });
+  }
+
   countAdmins(): Promise<number> {
     return this.deps.prisma.user.count({ where: { tenantId: this.deps.tenantId, roles: { has: "admin" } } });
   }

@@ -1,32 +1,48 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
 import type { LoginState } from "./actions";
 
 interface LoginFormProps {
   action: (previous: LoginState, formData: FormData) => Promise<LoginState>;
-  interaction: string;
+  /** Hidden fields posted with the form (the interaction id, or return_to). */
+  hidden: Record<string, string>;
   defaultEmail?: string;
-  labels: { email: string; password: string; submit: string; submitting: string; invalidCredentials: string; expired: string };
+  labels: {
+    email: string;
+    password: string;
+    submit: string;
+    submitting: string;
+    invalidCredentials: string;
+    expired: string;
+    forgotPassword: string;
+  };
+  /** Where "Forgot your password?" leads. */
+  forgotPasswordHref: string;
 }
 
 const inputClass =
   "mt-1.5 block w-full rounded-lg border border-border-strong bg-surface px-3 py-2.5 text-fg shadow-xs outline-none transition-colors placeholder:text-fg-muted focus:border-accent focus:ring-2 focus:ring-accent/25 aria-invalid:border-red-500";
 
 /** The sign-in form. Works without JavaScript (progressive enhancement of the server action). */
-export function LoginForm({ action, interaction, defaultEmail, labels }: LoginFormProps) {
+export function LoginForm({ action, hidden, defaultEmail, labels, forgotPasswordHref }: LoginFormProps) {
   const [state, formAction, pending] = useActionState(action, {});
   const failed = state.error === "invalid_credentials";
+  const message = state.error === "invalid_credentials" ? labels.invalidCredentials : state.error === "expired" ? labels.expired : state.message;
+  const describedBy = state.error ? "login-error" : undefined;
   return (
     <form action={formAction} className="mt-6 space-y-4">
-      <input type="hidden" name="interaction" value={interaction} />
+      {Object.entries(hidden).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
       {state.error ? (
         <p
           id="login-error"
           role="alert"
           className="rounded-xl border border-red-300 bg-red-50 px-4 py-3 text-sm font-medium text-red-800 dark:border-red-900 dark:bg-red-950/40 dark:text-red-200"
         >
-          {failed ? labels.invalidCredentials : labels.expired}
+          {message}
         </p>
       ) : null}
       <div>
@@ -38,11 +54,13 @@ export function LoginForm({ action, interaction, defaultEmail, labels }: LoginFo
           name="email"
           type="email"
           autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
           required
           maxLength={320}
           defaultValue={state.email ?? defaultEmail}
           aria-invalid={failed || undefined}
-          aria-describedby={failed ? "login-error" : undefined}
+          aria-describedby={describedBy}
           className={inputClass}
         />
       </div>
@@ -58,7 +76,7 @@ export function LoginForm({ action, interaction, defaultEmail, labels }: LoginFo
           required
           maxLength={1024}
           aria-invalid={failed || undefined}
-          aria-describedby={failed ? "login-error" : undefined}
+          aria-describedby={describedBy}
           className={inputClass}
         />
       </div>
@@ -69,6 +87,12 @@ export function LoginForm({ action, interaction, defaultEmail, labels }: LoginFo
       >
         {pending ? labels.submitting : labels.submit}
       </button>
+      {/* After the button, so the keyboard order is email, password, sign in. */}
+      <p className="text-center text-sm">
+        <Link href={forgotPasswordHref} className="rounded-md font-medium text-accent hover:text-accent-hover hover:underline">
+          {labels.forgotPassword}
+        </Link>
+      </p>
     </form>
   );
 }

@@ -33,9 +33,9 @@ export function interactionLocale(input: InteractionLocaleInput): Locale {
   });
 }
 
-/** The Login messages in a given locale. */
+/** The sign-in page's messages (messages/login, namespace SignIn) in a given locale. */
 export function loginTranslator(locale: Locale) {
-  return createTranslator({ locale, messages: catalogs[locale], namespace: "Login" });
+  return createTranslator({ locale, messages: catalogs[locale], namespace: "SignIn" });
 }
 
 /** The Consent messages in a given locale. */
