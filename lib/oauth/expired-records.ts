@@ -10,7 +10,7 @@ const CODE_GRACE_MS = 24 * HOUR_MS;
 /**
  * Deletes protocol records nobody can use any more: expired interactions, authorization codes,
  * refresh tokens past their absolute expiry, access-token bookkeeping and revocation entries of
- * expired tokens, and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
+ * expired tokens, used or expired mailed links (UserToken), and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
  */
 export class ExpiredRecordPurge {
   private timer: NodeJS.Timeout | undefined;
@@ -28,6 +28,8 @@ export class ExpiredRecordPurge {
       refreshTokens: (await prisma.refreshToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       authorizationCodes: (await prisma.authorizationCode.deleteMany({ where: { tenantId, expiresAt: { lt: codeCutoff } } })).count,
       revokedAccessTokens: (await prisma.revokedAccessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      // Mailed verification and reset links: expired, or used already (single use).
+      userTokens: (await prisma.userToken.deleteMany({ where: { tenantId, OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] } })).count,
       logoutDeliveries: (
         await prisma.logoutDelivery.deleteMany({
           where: { tenantId, status: { in: ["delivered", "failed"] }, finishedAt: { lt: new Date(now.getTime() - RETAIN_FINISHED_MS) } },

@@ -1,0 +1,30 @@
+"use server";
+
+import { z } from "zod";
+import { getContainer } from "@/lib/server/instance";
+import { formRequestMeta } from "../register/request-meta";
+
+export interface ForgotPasswordState {
+  /** Set once the mail is on its way: the same answer whether or not the address has an account. */
+  sent?: { email: string };
+  email?: string;
+  error?: "email_invalid" | "rate_limited" | "mail_failed";
+}
+
+const forgotForm = z.object({ email: z.string().catch("") });
+
+/** The "Forgot your password?" form's server action: a thin wrapper around PasswordResetService.requestReset. */
+export async function requestPasswordReset(_previous: ForgotPasswordState, formData: FormData): Promise<ForgotPasswordState> {
+  const form = forgotForm.parse({ email: formData.get("email") });
+  const container = await getContainer();
+  const outcome = await container.passwordReset.requestReset(form, await formRequestMeta(container));
+  const email = form.email.slice(0, 320);
+  switch (outcome.status) {
+    case "sent":
+      return { sent: { email: outcome.email } };
+    case "invalid":
+      return { email, error: "email_invalid" };
+    default:
+      return { email, error: outcome.status };
+  }
+}

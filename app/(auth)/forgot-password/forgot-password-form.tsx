@@ -1,0 +1,69 @@
+"use client";
+
+import { useTranslations } from "next-intl";
+import { useActionState, useEffect, useRef } from "react";
+import { CenteredCard } from "@/components/ui/centered-card";
+import type { ForgotPasswordState } from "./actions";
+import { Field, FormAlert, FormFootnote, KeyIcon, MailIcon, submitClass } from "../register/ui";
+import { useFocusFirstInvalid } from "../register/use-focus-invalid";
+
+interface ForgotPasswordFormProps {
+  action: (previous: ForgotPasswordState, formData: FormData) => Promise<ForgotPasswordState>;
+  product: string;
+  resetMinutes: number;
+  signInHref: string;
+  /** "No account yet? Create one", when registration is open. */
+  registerHref?: string;
+}
+
+/**
+ * The "Forgot your password?" card: the email form, then the same "check your mail" answer for
+ * every address (the page never says whether an address has an account).
+ */
+export function ForgotPasswordForm({ action, product, resetMinutes, signInHref, registerHref }: ForgotPasswordFormProps) {
+  const t = useTranslations("ForgotPassword");
+  const [state, formAction, pending] = useActionState(action, {});
+  const formRef = useFocusFirstInvalid(state);
+  const sentRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (state.sent) sentRef.current?.focus();
+  }, [state.sent]);
+
+  if (state.sent) {
+    return (
+      <div ref={sentRef} tabIndex={-1} className="outline-none">
+        <CenteredCard icon={MailIcon} title={t("sentTitle")} lead={t("sentLead", { email: state.sent.email })}>
+          <p className="mt-4 text-sm leading-relaxed text-fg-muted">{t("sentHint", { minutes: resetMinutes })}</p>
+          <FormFootnote href={signInHref} label={t("backToSignIn")} />
+        </CenteredCard>
+      </div>
+    );
+  }
+
+  const emailError = state.error === "email_invalid" ? t("errors.emailInvalid") : undefined;
+  const formError = state.error === "rate_limited" ? t("errors.rateLimited") : state.error === "mail_failed" ? t("errors.mailFailed") : undefined;
+  return (
+    <CenteredCard icon={KeyIcon} title={t("title")} lead={t("lead", { product })}>
+      <form ref={formRef} action={formAction} noValidate className="mt-6 space-y-4" aria-describedby={formError ? "forgot-error" : undefined}>
+        {formError ? <FormAlert id="forgot-error">{formError}</FormAlert> : null}
+        <Field
+          name="email"
+          label={t("email")}
+          type="email"
+          autoComplete="email"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          maxLength={320}
+          defaultValue={state.email}
+          error={emailError}
+        />
+        <button type="submit" disabled={pending} className={submitClass}>
+          {pending ? t("submitting") : t("submit")}
+        </button>
+      </form>
+      <FormFootnote href={signInHref} label={t("backToSignIn")} />
+      {registerHref ? <FormFootnote href={registerHref} label={t("register")} /> : null}
+    </CenteredCard>
+  );
+}
