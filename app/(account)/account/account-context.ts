@@ -1,0 +1,68 @@
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import { isTimeZone } from "@/lib/account/profile";
+import type { Session, User } from "@/lib/generated/prisma/client";
+import type { RequestMeta } from "@/lib/oauth/interactions";
+import type { Container } from "@/lib/server/container";
+import { getContainer } from "@/lib/server/instance";
+import { clientAddressFromHeaders } from "../../(auth)/request-meta";
+
+export interface SignedInAccount {
+  container: Container;
+  session: Session;
+  user: User;
+}
+
+/** The account pages' paths; the login page sends the user back to the one asked for. */
+export const accountPaths = {
+  overview: "/account",
+  profile: "/account/profile",
+  password: "/account/password",
+  sessions: "/account/sessions",
+  applications: "/account/applications",
+} as const;
+export type AccountPath = (typeof accountPaths)[keyof typeof accountPaths];
+
+/** The sign-in page, coming back to `path` afterwards. */
+export function loginUrl(path: AccountPath): string {
+  return `/login?return_to=${encodeURIComponent(path)}`;
+}
+
+/**
+ * The signed-in user of this request, once per render (layout and page share it), or null when
+ * the browser has no valid session (none, ended, idle or absolutely expired: checked in the
+ * database on every request) or the user is gone.
+ */
+export const loadAccount = cache(async (): Promise<SignedInAccount | null> => {
+  const [container, cookieStore] = await Promise.all([getContainer(), cookies()]);
+  const session = await container.sessions.fromCookies(cookieStore);
+  if (!session) return null;
+  const user = await container.account.findUser(session.userId);
+  return user ? { container, session, user } : null;
+});
+
+/** Like loadAccount, but sends a signed-out browser to the sign-in page first. */
+export async function requireAccount(path: AccountPath): Promise<SignedInAccount> {
+  const account = await loadAccount();
+  if (!account) redirect(loginUrl(path));
+  return account;
+}
+
+/** Address, user agent and request id of this request, for the audit trail and session rows. */
+export async function requestMeta(container: Container): Promise<RequestMeta> {
+  const requestHeaders = await headers();
+  return {
+    ipAddress: clientAddressFromHeaders(requestHeaders, container.config.trustProxy),
+    userAgent: requestHeaders.get("user-agent")?.slice(0, 512) ?? undefined,
+    requestId: requestHeaders.get("x-request-id") ?? undefined,
+  };
+}
+
+/**
+ * The user's own time zone (the zoneinfo claim) for dates shown to them, when it is one this
+ * runtime knows; otherwise the pages' default (components/i18n/formats.ts).
+ */
+export function userTimeZone(user: Pick<User, "zoneinfo">): { timeZone: string } | undefined {
+  return user.zoneinfo && isTimeZone(user.zoneinfo) ? { timeZone: user.zoneinfo } : undefined;
+}
