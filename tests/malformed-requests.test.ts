@@ -12,6 +12,7 @@
  */
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNED_OUT_PATH } from "../lib/oidc/logout";
 import { runRoute } from "../lib/http/pipeline";
 import { findRoute } from "../lib/http/routes";
 import { JWT_BEARER_ASSERTION_TYPE } from "../lib/oauth/client-auth";
@@ -498,9 +499,10 @@ const oidcAuthorizeCases: MalformedCase[] = [
 // ---- OpenID Connect authentication request parameters: end ----
 
 // ---- OIDC logout (RP-Initiated Logout 1.0, /oidc/logout): begin ----
-// No case has a browser session, so nothing is ever ended here. Every answer is a page (400 for a
-// request that fails validation, 200 "signed out" otherwise), never a 500 and never a redirect to
-// a URI that is not registered as a post_logout_redirect_uri of the identified client (§3, §4).
+// No case has a browser session, so nothing is ever ended here. Every answer is an error page (400
+// for a request that fails validation) or a 303 to our own "signed out" page (/logout/done), never
+// a 500 and never a redirect to a URI that is not registered as a post_logout_redirect_uri of the
+// identified client (§3, §4).
 const LOGOUT = "/oidc/logout";
 const UNREGISTERED = "https://evil.example.net/after-logout";
 
@@ -515,7 +517,7 @@ async function logoutHintFor(clientId: string, userId: string): Promise<string> 
 const foreignIdToken = (f: Fixtures, iss = "https://other-op.example.com") =>
   new SignJWT({ sub: f.userId, aud: f.web.id }).setProtectedHeader({ alg: "ES256", typ: "JWT", kid: "k1" }).setIssuer(iss).setIssuedAt().sign(strangerKey);
 
-const lo = (name: string, query: Lazy<string>, expectStatus: 200 | 400, extra: Partial<MalformedCase> = {}): MalformedCase => ({
+const lo = (name: string, query: Lazy<string>, expectStatus: 303 | 400, extra: Partial<MalformedCase> = {}): MalformedCase => ({
   name,
   endpoint: LOGOUT,
   method: "GET",
@@ -527,7 +529,7 @@ const lo = (name: string, query: Lazy<string>, expectStatus: 200 | 400, extra: P
 });
 
 const logoutCases: MalformedCase[] = [
-  lo("no parameters at all (the signed-out page)", "", 200),
+  lo("no parameters at all (the signed-out page)", "", 303),
   lo("a garbage id_token_hint", enc({ id_token_hint: "garbage", post_logout_redirect_uri: UNREGISTERED }), 400),
   lo("an id_token_hint of three garbage parts", enc({ id_token_hint: "a.b.c" }), 400),
   lo("an unsigned (alg none) id_token_hint", (f) => enc({ id_token_hint: unsignedJwt({ iss: ISSUER, sub: f.userId, aud: f.web.id }) }), 400),
@@ -543,23 +545,23 @@ const logoutCases: MalformedCase[] = [
   lo("a disabled client_id", (f) => enc({ client_id: f.disabled.id, post_logout_redirect_uri: REDIRECT }), 400),
   lo("an oversized client_id (300 characters)", enc({ client_id: long(300) }), 400),
   lo("a duplicated client_id", (f) => enc({ client_id: [f.web.id, f.web.id] }), 400),
-  lo("an unregistered post_logout_redirect_uri with a valid hint", async (f) => enc({ id_token_hint: await logoutHintFor(f.web.id, f.userId), post_logout_redirect_uri: UNREGISTERED, state: "s" }), 200),
-  lo("an unregistered post_logout_redirect_uri with a client_id", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), 200),
-  lo("the client's redirect_uri is not a post-logout redirect URI", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: REDIRECT }), 200),
-  lo("a post_logout_redirect_uri without any client", enc({ post_logout_redirect_uri: UNREGISTERED }), 200),
-  lo("a javascript: post_logout_redirect_uri", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: "javascript:alert(1)" }), 200),
+  lo("an unregistered post_logout_redirect_uri with a valid hint", async (f) => enc({ id_token_hint: await logoutHintFor(f.web.id, f.userId), post_logout_redirect_uri: UNREGISTERED, state: "s" }), 303),
+  lo("an unregistered post_logout_redirect_uri with a client_id", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), 303),
+  lo("the client's redirect_uri is not a post-logout redirect URI", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: REDIRECT }), 303),
+  lo("a post_logout_redirect_uri without any client", enc({ post_logout_redirect_uri: UNREGISTERED }), 303),
+  lo("a javascript: post_logout_redirect_uri", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: "javascript:alert(1)" }), 303),
   lo("an oversized post_logout_redirect_uri (3000 characters)", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: `${REDIRECT}?${long(3000)}` }), 400),
   lo("a duplicated post_logout_redirect_uri", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: [UNREGISTERED, UNREGISTERED] }), 400),
   lo("an oversized state (3000 characters)", (f) => enc({ client_id: f.web.id, state: long(3000) }), 400),
   lo("a duplicated state", (f) => enc({ client_id: f.web.id, state: ["a", "b"] }), 400),
   lo("an oversized ui_locales", enc({ ui_locales: long(300) }), 400),
-  lo("a state with markup is never echoed", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED, state: '"><script>alert(1)</script>' }), 200, { mustNotContain: [UNREGISTERED, "<script>alert"] }),
-  lo("a forged confirmation (a CSRF token without a session)", (f) => enc({ client_id: f.web.id, csrf_token: long(43, "A") }), 200),
+  lo("a state with markup is never echoed", (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED, state: '"><script>alert(1)</script>' }), 303, { mustNotContain: [UNREGISTERED, "<script>alert"] }),
+  lo("a forged confirmation (a CSRF token without a session)", (f) => enc({ client_id: f.web.id, csrf_token: long(43, "A") }), 303),
   lo("an oversized csrf_token", enc({ csrf_token: long(200) }), 400),
   lo("too many parameters (65)", Array.from({ length: 65 }, (_, i) => `p${i}=1`).join("&"), 400),
   { name: "POST: a garbage id_token_hint", endpoint: LOGOUT, method: "POST", body: enc({ id_token_hint: "garbage" }), expectStatus: 400, expectError: "invalid_request" },
   { name: "POST: a duplicated post_logout_redirect_uri", endpoint: LOGOUT, method: "POST", body: (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: [REDIRECT, REDIRECT] }), expectStatus: 400, expectError: "invalid_request" },
-  { name: "POST: an unregistered post_logout_redirect_uri", endpoint: LOGOUT, method: "POST", body: (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), expectStatus: 200, mustNotContain: [UNREGISTERED] },
+  { name: "POST: an unregistered post_logout_redirect_uri", endpoint: LOGOUT, method: "POST", body: (f) => enc({ client_id: f.web.id, post_logout_redirect_uri: UNREGISTERED }), expectStatus: 303, mustNotContain: [UNREGISTERED] },
   { name: "POST: a JSON body (415)", endpoint: LOGOUT, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id_token_hint: "x" }), expectStatus: 415, expectError: "invalid_request" },
   { name: "POST: a 70 KB body (413)", endpoint: LOGOUT, method: "POST", body: enc({ state: long(70 * 1024) }), expectStatus: 413, expectError: "invalid_request" },
   { name: "POST: invalid UTF-8", endpoint: LOGOUT, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new Uint8Array([...bytes("state="), 0xc3, 0x28, 0xff]), expectStatus: 400, expectError: "invalid_request" },
@@ -661,8 +663,16 @@ async function check(c: MalformedCase, f: Fixtures) {
   if (c.expectChallenge === false) expect(headers.get("www-authenticate")).toBeNull();
 
   // ---- OIDC logout: begin ----
+  if (c.endpoint === LOGOUT && c.expectStatus === 303) {
+    // RP-Initiated Logout 1.0 §3: only to our own "signed out" page, which never names the URI.
+    const location = headers.get("location") ?? "";
+    expect(location.startsWith(`${SIGNED_OUT_PATH}`)).toBe(true);
+    for (const needle of c.mustNotContain ?? []) expect(location).not.toContain(needle);
+    expect(headers.get("cache-control")).toContain("no-store");
+    return;
+  }
   if (c.endpoint === LOGOUT && c.expectStatus !== 405) {
-    // RP-Initiated Logout 1.0 §3, §4: a page for the user, never a redirect, never framed.
+    // RP-Initiated Logout 1.0 §4: an error page for the user, never a redirect, never framed.
     expect(headers.get("location")).toBeNull();
     expect(headers.get("content-type")).toMatch(/^text\/html/);
     expect(headers.get("cache-control")).toContain("no-store");

@@ -1,36 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { OAuthError } from "../oauth/errors";
-import { logoutConfirmPage, logoutErrorPage, signedOutPage } from "./logout-pages";
+import { logoutErrorPage, signedOutPage } from "./logout-pages";
 
 const csp = (response: Response) =>
   new Map((response.headers.get("content-security-policy") ?? "").split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1).join(" ")]));
 
 describe("logout pages", () => {
-  it("the confirmation page escapes everything it shows or posts back", async () => {
-    const response = logoutConfirmPage({
-      locale: "en",
-      csrfToken: "tok",
-      fields: { client_id: "c1", state: '"><script>alert(1)</script>' },
-      email: "<b>alice</b>@example.com",
-      clientName: "<img src=x onerror=alert(1)>",
-      redirectOrigin: "https://rp.example.com",
-      unrecognisedRedirect: false,
-    });
-    const html = await response.text();
-    expect(html).not.toContain("<script>alert");
-    expect(html).not.toContain("<img src=x");
-    expect(html).not.toContain("<b>alice");
-    expect(html).toContain('name="state" value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
-    expect(html).toContain('name="csrf_token" value="tok"');
-    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
-    const policy = csp(response);
-    expect(policy.get("script-src")).toBe("'none'");
-    expect(policy.get("form-action")).toBe("'self' https://rp.example.com");
-    expect(policy.get("frame-ancestors")).toBe("'none'");
-    expect(response.headers.get("cache-control")).toBe("no-store");
-  });
-
   it("the redirecting page allows only its own script, by hash, and the iframes' origins", async () => {
     const response = signedOutPage({
       locale: "de",

@@ -11,7 +11,6 @@ import { createHash } from "node:crypto";
 import type { Locale } from "../../components/i18n/negotiate-locale";
 import { catalogs, escapeHtml, htmlDocument } from "../oauth/authorization-response";
 import { type OAuthError, safeDescription } from "../oauth/errors";
-import { oidcPaths } from "./paths";
 import { frameSources, type FrontchannelTarget } from "./frontchannel-logout";
 
 
@@ -39,14 +38,12 @@ const icon = (path: string) =>
 const logoutIcon = icon(`<path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4"/><path d="m16 17 5-5-5-5"/><path d="M21 12H9"/>`);
 const warningIcon = icon(`<path d="M12 9v4M12 17h.01"/><path d="M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z"/>`);
 
-function policy(options: { frames?: readonly FrontchannelTarget[]; script?: boolean; formAction?: readonly string[] } = {}): string {
+function policy(options: { frames?: readonly FrontchannelTarget[]; script?: boolean } = {}): string {
   return [
     "default-src 'none'",
     `script-src ${options.script ? redirectScriptHash : "'none'"}`,
     "style-src 'unsafe-inline'",
     `frame-src ${frameSources(options.frames ?? [])}`,
-    // A form post is followed by redirects (to the RP's post-logout URI): form-action covers them.
-    ...(options.formAction ? [`form-action 'self' ${options.formAction.join(" ")}`.trim()] : []),
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join("; ");
@@ -60,44 +57,6 @@ function page(locale: Locale, title: string, body: string, status: number, csp: 
   headers.set("cache-control", "no-store");
   headers.set("pragma", "no-cache");
   return new Response(htmlDocument(locale, title, extraStyle + body), { status, headers });
-}
-
-/** The message, escaped, with its ICU-style arguments ("{email}") replaced by escaped values. */
-const fill = (message: string, values: Record<string, string>) =>
-  escapeHtml(message).replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? escapeHtml(values[name]!) : whole));
-
-export interface ConfirmPageInput {
-  locale: Locale;
-  /** The CSRF token bound to this browser session. */
-  csrfToken: string;
-  /** The validated parameters the form posts back. */
-  fields: Record<string, string>;
-  email: string;
-  /** The name of the client that asked, when it was identified. */
-  clientName?: string;
-  /** Where the browser goes after the confirmed logout (for form-action). */
-  redirectOrigin?: string;
-  unrecognisedRedirect: boolean;
-}
-
-/**
- * RP-Initiated Logout 1.0 §2 ("the OP SHOULD ask the End-User whether to log out of the OP as
- * well") and §6 (a request without a valid id_token_hint may not come from the RP): the user
- * confirms with a form that posts back with a CSRF token bound to this browser session.
- */
-export function logoutConfirmPage(input: ConfirmPageInput): Response {
-  const t = catalogs[input.locale].Logout;
-  const hidden = Object.entries({ ...input.fields, csrf_token: input.csrfToken })
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
-    .join("");
-  const body = `<div class="card">${logoutIcon}
-<h1>${escapeHtml(t.confirmTitle)}</h1>
-<p class="lead">${fill(t.confirmLead, { email: input.email })}</p>
-${input.clientName ? `<p>${fill(t.confirmFrom, { app: input.clientName })}</p>` : ""}
-${input.unrecognisedRedirect ? `<p class="notice">${escapeHtml(t.unrecognisedRedirect)}</p>` : ""}
-<form method="post" action="${oidcPaths.endSession}">${hidden}
-<div class="actions"><button type="submit">${escapeHtml(t.signOut)}</button><a class="secondary" href="/">${escapeHtml(t.staySignedIn)}</a></div></form></div>`;
-  return page(input.locale, t.confirmTitle, body, 200, policy({ formAction: input.redirectOrigin ? [input.redirectOrigin] : [] }));
 }
 
 export interface SignedOutPageInput {

@@ -20,12 +20,13 @@ import { pageLocale } from "../oauth/authorization-response";
 import { OAuthError } from "../oauth/errors";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { readFormBody, readQuery } from "../oauth/params";
+import { isUiLocalesValue } from "../../i18n/locales";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
 import type { BackchannelLogoutWorker } from "./backchannel-logout";
 import { frontchannelTargets, type FrontchannelTarget } from "./frontchannel-logout";
 import type { IdTokenHint } from "./id-token";
-import { logoutConfirmPage, logoutErrorPage, signedOutPage } from "./logout-pages";
+import { logoutErrorPage, signedOutPage } from "./logout-pages";
 
 export interface EndSessionOptions {
   /** Why the session ends, stored on the session row ("logout", "logout_everywhere", "admin", ...). */
@@ -138,6 +139,10 @@ export class LogoutService {
 // CSRF token of the confirmation form
 // ---------------------------------------------------------------------------------------------
 
+/** The confirmation page (app/(auth)/logout/page.tsx) and the "signed out" page (app/(auth)/logout/done/page.tsx). */
+export const CONFIRM_LOGOUT_PATH = "/logout";
+export const SIGNED_OUT_PATH = "/logout/done";
+
 /** The confirmation form's CSRF token: an HMAC of the browser session id, so it is valid only for that session. */
 export function logoutCsrfToken(cookieSecret: string, sessionId: string): string {
   return createHmac("sha256", cookieSecret).update("logout-confirm\0").update(sessionId).digest("base64url");
@@ -179,17 +184,6 @@ function isTiedToSession(hint: IdTokenHint | null, client: Client | null, sessio
 function redirectTarget(uri: string, state: string | undefined): string {
   if (state === undefined) return uri;
   return uri + (uri.includes("?") ? "&" : "?") + new URLSearchParams({ state }).toString();
-}
-
-/**
- * The CSP source that lets the confirmation form's POST end in a redirect to `uri`: its origin, or
- * for a native app's private-use scheme (RFC 8252 §7.1) the scheme itself ("com.example.app:").
- */
-function formActionSource(uri: string): string | undefined {
-  const url = URL.parse(uri);
-  if (!url) return undefined;
-  if (url.origin !== "null") return url.origin;
-  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) ? url.protocol : undefined;
 }
 
 export const endSessionHandler: RouteHandler = async (request, { container, requestId, clientIp }) => {
@@ -254,6 +248,17 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
       // 303: a POSTed logout request is not re-posted to the RP.
       return new Response(null, { status: 303, headers });
     }
+    if (frames.length === 0) {
+      // Nothing to load in iframes and nowhere to return to: the "signed out" page (a Next page).
+      const done = new URLSearchParams();
+      if (!wasSignedIn) done.set("signed_in", "0");
+      if (unrecognisedRedirect) done.set("unrecognised_redirect", "1");
+      if (p.ui_locales !== undefined && isUiLocalesValue(p.ui_locales)) done.set("ui_locales", p.ui_locales);
+      headers.set("location", `${SIGNED_OUT_PATH}${done.size ? `?${done}` : ""}`);
+      headers.set("cache-control", "no-store");
+      return new Response(null, { status: 303, headers });
+    }
+    // Front-Channel Logout 1.0 §4: the page that holds the RPs' iframes sends its own CSP (their origins in frame-src).
     return signedOutPage({ locale, frames, redirectTo: target, wasSignedIn, unrecognisedRedirect, headers });
   };
 
@@ -265,24 +270,17 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
   const confirmed = request.method === "POST" && isValidLogoutCsrfToken(container.cookieSecret, session.id, p.csrf_token);
   if (!isTiedToSession(hint, client, session, subjectFor) && !confirmed) {
     // §2 ("the OP SHOULD ask the End-User whether to log out of the OP as well") and §6 (a request
-    // that cannot be tied to this session may be forged): ask, and keep the session for now.
-    const user = await container.users.findById(session.userId);
-    const fields: Record<string, string> = {};
-    if (client) fields.client_id = client.clientId;
+    // that cannot be tied to this session may be forged): ask on the confirmation page, which posts
+    // the validated parameters back here with a CSRF token bound to this session; keep the session for now.
+    const fields = new URLSearchParams();
+    if (client) fields.set("client_id", client.clientId);
     if (redirect !== undefined) {
-      fields.post_logout_redirect_uri = redirect;
-      if (p.state !== undefined) fields.state = p.state;
+      fields.set("post_logout_redirect_uri", redirect);
+      if (p.state !== undefined) fields.set("state", p.state);
     }
-    if (p.ui_locales !== undefined) fields.ui_locales = p.ui_locales;
-    return logoutConfirmPage({
-      locale,
-      csrfToken: logoutCsrfToken(container.cookieSecret, session.id),
-      fields,
-      email: user?.email ?? "",
-      ...(client && { clientName: client.name }),
-      ...(redirect !== undefined && { redirectOrigin: formActionSource(redirect) }),
-      unrecognisedRedirect,
-    });
+    if (p.ui_locales !== undefined && isUiLocalesValue(p.ui_locales)) fields.set("ui_locales", p.ui_locales);
+    if (unrecognisedRedirect) fields.set("unrecognised_redirect", "1");
+    return new Response(null, { status: 303, headers: { location: `${CONFIRM_LOGOUT_PATH}${fields.size ? `?${fields}` : ""}`, "cache-control": "no-store" } });
   }
 
   const ended = await container.logout.endSession(session.id, {
