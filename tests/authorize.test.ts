@@ -5,6 +5,7 @@ import { findRoute } from "../lib/http/routes";
 import { s256CodeChallenge } from "../lib/oauth/pkce";
 import { hashSecret, randomToken } from "../lib/security/secrets";
 import { runStartupTasks } from "../lib/server/first-start";
+import { CONSENT_TEXT_VERSION } from "../lib/consent/grant-service";
 import { SESSION_COOKIE, SESSION_LIFETIME_SECONDS } from "../lib/sessions/browser-session";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
 import { Browser } from "./support/browser";
@@ -244,6 +245,9 @@ describe(`authorization endpoint (${databaseKind})`, () => {
       const html = await response.text();
       expect(html).toContain('<html lang="de">');
       expect(html).toContain("Diese Anmeldeanfrage kann nicht abgeschlossen werden");
+      const french = await (await authorize({ response_type: "code" }, undefined, { headers: { "accept-language": "fr-CH,fr;q=0.9,en;q=0.5" } })).text();
+      expect(french).toContain('<html lang="fr">');
+      expect(french).toContain("Cette demande de connexion ne peut pas aboutir");
     });
   });
 
@@ -458,9 +462,13 @@ describe(`authorization endpoint (${databaseKind})`, () => {
         redirectTo: `/oauth/authorize/resume?interaction=${id}`,
       });
       const grant = await ctx.container.db.prisma.grant.findFirstOrThrow({ where: { userId, clientId: web.id } });
-      expect(grant).toMatchObject({ scopes: ["openid", "profile"], consentTextVersion: "1", revokedAt: null });
+      expect(grant).toMatchObject({ scopes: ["openid", "profile"], claims: [], consentTextVersion: CONSENT_TEXT_VERSION, revokedAt: null });
       const records = await ctx.container.db.prisma.consentRecord.findMany({ where: { userId, clientId: web.id } });
-      expect(records.map((r) => [r.action, r.scopes, r.grantId])).toEqual([["granted", ["openid", "profile"], grant.id]]);
+      // The record: what was asked, when, on which version of the consent text (GDPR Art. 7(1)).
+      expect(records.map((r) => [r.action, r.scopes, r.claims, r.grantId, r.consentTextVersion, r.createdAt.getTime()])).toEqual([
+        // (name is asked for through the claims parameter, but the profile scope releases it already: OIDC Core §5.4)
+        ["granted", ["openid", "profile"], [], grant.id, CONSENT_TEXT_VERSION, ctx.clock.nowMs()],
+      ]);
 
       const final = await resume(id, browser);
       const { base, params } = redirected(final);
@@ -509,6 +517,12 @@ describe(`authorization endpoint (${databaseKind})`, () => {
       // Fewer scopes: covered by the grant. More scopes: consent again, for the new set.
       expect(redirected(await authorize(validParams(web, { scope: "openid" }), browser)).params.get("code")).toBeTruthy();
       const more = interactionIdFrom(await authorize(validParams(web, { scope: "openid email" }), browser), "/consent");
+      // The consent page learns what is granted already, to ask only for the rest (email).
+      const moreView = await ctx.container.interactions.get(more, browser.binding);
+      expect(moreView?.granted.scopes).toEqual(["openid", "profile"]);
+      expect(moreView?.granted.claims).toEqual(expect.arrayContaining(["name", "given_name", "family_name"]));
+      expect(moreView?.granted.claims).not.toContain("email");
+      expect(moreView?.scopes.map((s) => s.name).filter((name) => !moreView.granted.scopes.includes(name))).toEqual(["email"]);
       await ctx.container.interactions.submitConsent(more, browser.binding, "allow");
       expect(redirected(await resume(more, browser)).params.get("code")).toBeTruthy();
       expect((await ctx.container.db.prisma.grant.findFirstOrThrow({ where: { userId, clientId: web.id } })).scopes.sort()).toEqual(["email", "openid", "profile"]);

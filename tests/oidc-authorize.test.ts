@@ -39,7 +39,8 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
   let bobId: string;
 
   beforeAll(async () => {
-    ctx = await createTestContainer();
+    // Some cases let hours pass on the clock with the session unused: no idle expiry in the way.
+    ctx = await createTestContainer({ env: { AUTHLY_SESSION_IDLE_MINUTES: "1440" } });
     const { container } = ctx;
     await runStartupTasks(container);
     aliceId = (await container.users.create({ email: "alice@example.com", password: PASSWORD, name: "Alice" })).id;
@@ -427,14 +428,21 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
       const more = validParams(web, { scope: "openid", claims: JSON.stringify({ id_token: { phone_number: { essential: true }, email: null } }) });
       expectRedirectError(await authorize({ ...more, prompt: "none" }, browser), "consent_required", { ...more, prompt: "none" });
       const id2 = interactionIdFrom(await authorize(more, browser), "/consent");
-      expect((await ctx.container.interactions.get(id2, browser.binding))!.claims).toEqual([
+      const view2 = (await ctx.container.interactions.get(id2, browser.binding))!;
+      expect(view2.claims).toEqual([
         { name: "email", essential: false },
         { name: "phone_number", essential: true },
       ]);
+      // The consent page shows only what is new: email is allowed already.
+      expect(view2.granted.claims).toContain("email");
+      expect(view2.granted.claims).not.toContain("phone_number");
       await ctx.container.interactions.submitConsent(id2, browser.binding, "allow");
       expectCode(await resume(id2, browser), more);
       const updated = await ctx.container.prisma.grant.findFirstOrThrow({ where: { userId: bobId, clientId: web.id } });
       expect(updated.claims.sort()).toEqual(["email", "phone_number"]);
+      // Each decision is on record with the claims it was about.
+      const records = await ctx.container.prisma.consentRecord.findMany({ where: { userId: bobId, clientId: web.id, action: "granted" }, orderBy: { createdAt: "asc" } });
+      expect(records.map((r) => r.claims)).toEqual([["email"], ["email", "phone_number"]]);
     });
 
     it("user claims the client may not have are dropped from the request, like its scopes", async () => {
@@ -451,10 +459,12 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
       expect((await ctx.container.prisma.grant.findFirstOrThrow({ where: { userId: aliceId, clientId: narrow.id } })).claims).toEqual([]);
     });
 
-    it("the consent texts for claims exist in both languages", () => {
+    it("the consent texts for claims exist in every language", () => {
       expect(consentTranslator("en")("claims.phone_number")).toBe("See your phone number");
       expect(consentTranslator("de")("claims.email_verified")).toBe("Sehen, ob Ihre E-Mail-Adresse bestätigt ist");
       expect(consentTranslator("de")("essential")).toBe("Von der Anwendung benötigt");
+      expect(consentTranslator("fr")("claims.email_verified")).toBe("Savoir si votre adresse e-mail est vérifiée");
+      expect(consentTranslator("fr")("essential")).toBe("Nécessaire à l’application");
     });
   });
 
@@ -473,9 +483,9 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
     it("ui_locales=de makes the login page German, over the language cookie and Accept-Language", async () => {
       const browser = new Browser();
       browser.cookies.set("authly_locale", "en");
-      const id = interactionIdFrom(await authorize(validParams(web, { ui_locales: "fr-CA de-CH en" }), browser, { "accept-language": "en-US" }), "/login");
+      const id = interactionIdFrom(await authorize(validParams(web, { ui_locales: "it-IT de-CH en" }), browser, { "accept-language": "en-US" }), "/login");
       const view = await ctx.container.interactions.get(id, browser.binding);
-      expect(view!.uiLocales).toBe("fr-CA de-CH en");
+      expect(view!.uiLocales).toBe("it-IT de-CH en");
       const locale = interactionLocale({ uiLocales: view!.uiLocales, cookie: browser.cookies.get("authly_locale"), acceptLanguage: "en-US", fallback: "en" });
       expect(locale).toBe("de");
       const t = loginTranslator(locale);
@@ -484,7 +494,22 @@ describe(`OpenID Connect authentication requests (${databaseKind})`, () => {
       // Without ui_locales the cookie decides.
       expect(interactionLocale({ cookie: "en", acceptLanguage: "de", fallback: "en" })).toBe("en");
       // An unsupported ui_locales list falls through to the usual negotiation.
-      expect(interactionLocale({ uiLocales: "fr", acceptLanguage: "de-DE", fallback: "en" })).toBe("de");
+      expect(interactionLocale({ uiLocales: "it", acceptLanguage: "de-DE", fallback: "en" })).toBe("de");
+    });
+
+    it("ui_locales=fr-CA makes the login page French", async () => {
+      const browser = new Browser();
+      browser.cookies.set("authly_locale", "de");
+      const id = interactionIdFrom(await authorize(validParams(web, { ui_locales: "fr-CA en" }), browser, { "accept-language": "de-DE" }), "/login");
+      const view = await ctx.container.interactions.get(id, browser.binding);
+      const locale = interactionLocale({ uiLocales: view!.uiLocales, cookie: browser.cookies.get("authly_locale"), acceptLanguage: "de-DE", fallback: "en" });
+      expect(locale).toBe("fr");
+      // The sign-in card's texts are the French ones (their wording belongs to messages/login).
+      const lead = loginTranslator(locale)("formLead", { client: view!.client.name });
+      expect(lead).toMatch(/^Continue.* vers Web app avec votre compte Authly\.$/);
+      // French from the cookie or Accept-Language alone, too.
+      expect(interactionLocale({ cookie: "fr", acceptLanguage: "de", fallback: "en" })).toBe("fr");
+      expect(interactionLocale({ acceptLanguage: "fr-CH, de;q=0.8", fallback: "en" })).toBe("fr");
     });
   });
 });

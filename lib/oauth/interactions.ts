@@ -20,7 +20,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { ClientService } from "../clients/client-service";
 import { GrantService } from "../consent/grant-service";
 import type { UserService } from "../identity/user-service";
-import { MAX_PASSWORD_LENGTH } from "../identity/user-service";
+import type { PasswordLoginService } from "../identity/password-login";
 import type { Logger } from "../observability/logger";
 import {
   chooseAcr,
@@ -36,10 +36,10 @@ import {
   type RequestedClaim,
 } from "../oidc/authentication-request";
 import type { SubjectIdentifiers } from "../oidc/subject";
+import { claimsOfScopes } from "../oidc/claims";
 import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
-import { PASSWORD_AMR } from "../sessions/browser-session";
 import { issueAuthorizationCode } from "./authorization-code";
 import type { AuthorizationRequest } from "./authorization-request";
 import { OAuthError } from "./errors";
@@ -107,6 +107,11 @@ export interface InteractionView {
    * (OIDC Core §5.5), with whether the client marked them essential.
    */
   claims: RequestedClaim[];
+  /**
+   * What the user already allowed this client (an active grant): the consent page asks only for
+   * the rest and lists these as already allowed.
+   */
+  granted: { scopes: string[]; claims: string[] };
   /** The signed-in user's email, once known (consent; on the login page: signing in again). */
   userEmail?: string;
   loginHint?: string;
@@ -118,6 +123,8 @@ export interface InteractionView {
 export type LoginOutcome =
   | { status: "signed_in"; session: Session; redirectTo: string }
   | { status: "invalid_credentials" }
+  /** Too many failed attempts (lib/identity/login-throttle.ts): the password was not checked, or this failure locked the account. */
+  | { status: "throttled"; retryAfterSeconds: number; locked: boolean }
   | { status: "invalid_interaction" };
 
 export type ConsentOutcome = { status: "ok"; redirectTo: string } | { status: "invalid_interaction" } | { status: "login_required"; redirectTo: string };
@@ -150,8 +157,8 @@ export class InteractionService {
       logger: Logger;
       /** The `sub` each client sees (id_token_hint comparison, OIDC Core §3.1.2.1). */
       subjects: SubjectSource;
-      /** Ends a browser session replaced by another user's sign-in (logout fan-out included). */
-      endReplacedSession: (sessionId: string) => Promise<unknown>;
+      /** Password check with brute-force protection, and the session that follows a sign-in. */
+      passwordLogin: Pick<PasswordLoginService, "authenticate" | "startSession">;
     },
   ) {}
 
@@ -227,6 +234,7 @@ export class InteractionService {
       : [];
     const descriptions = new Map(scopeRows.map((s) => [s.name, s.description]));
     const user = interaction.userId ? await this.deps.users.findById(interaction.userId) : null;
+    const grant = user ? await this.deps.grants.findActive(user.id, client.id) : null;
     const request = params.request;
     // OIDC Core §3.1.2.1 login_hint: pre-fill the email when the hint is one. Otherwise a user who
     // must sign in again (prompt=login, max_age) starts from their own account, unless the client
@@ -244,6 +252,7 @@ export class InteractionService {
       client: { name: client.name, clientUri: client.clientUri, logoUri: client.logoUri, policyUri: client.policyUri, tosUri: client.tosUri },
       scopes: request.scopes.map((name) => ({ name, description: descriptions.get(name) ?? null })),
       claims: individuallyRequestedClaims(request.claims, request.scopes),
+      granted: { scopes: grant?.scopes ?? [], claims: grant ? [...new Set([...grant.claims, ...claimsOfScopes(grant.scopes)])] : [] },
       ...(user && { userEmail: user.email }),
       ...(request.loginHint !== undefined && { loginHint: request.loginHint }),
       ...(loginEmail !== undefined && { loginEmail }),
@@ -252,61 +261,31 @@ export class InteractionService {
   }
 
   /**
-   * Checks the credentials for a pending interaction. On success a new browser session is
-   * started (the caller sets its cookie) and the interaction continues at the resume URL.
-   * A failure never says whether the email or the password was wrong.
+   * Checks the credentials for a pending interaction (PasswordLoginService: throttled attempts are
+   * refused without checking the password). On success a new browser session is started (the
+   * caller sets its cookie) and the interaction continues at the resume URL. A failure never says
+   * whether the email or the password was wrong.
    */
   async submitLogin(id: string, browserBinding: string | undefined, email: string, password: string, meta: RequestMeta = {}): Promise<LoginOutcome> {
     const loaded = await this.load(id, browserBinding);
     if (!("interaction" in loaded)) return { status: "invalid_interaction" };
-    if (typeof email !== "string" || typeof password !== "string" || email.length > 320 || password.length > MAX_PASSWORD_LENGTH || !email || !password) {
-      return { status: "invalid_credentials" };
-    }
-    const { user } = await this.deps.users.verifyPassword(email, password);
-    if (!user) {
-      await this.deps.audit.record({
-        type: "user.login",
-        actorType: "user",
-        outcome: "failure",
-        ipAddress: meta.ipAddress,
-        userAgent: meta.userAgent,
-        requestId: meta.requestId,
-        details: { reason: "invalid_credentials" },
-      });
-      return { status: "invalid_credentials" };
-    }
+    const authenticated = await this.deps.passwordLogin.authenticate(email, password, meta);
+    if (authenticated.status !== "ok") return authenticated;
+    const { user } = authenticated;
     const request = loaded.params.request;
     // OIDC Core §3.1.2.1 acr_values (voluntary, in order of preference) and an essential acr
     // (§5.5.1.1): the first one we support; a password sign-in otherwise.
     const acr = chooseAcr(parseAcrValues(request.acrValues), essentialAcrRequest(request.claims)?.values ?? null);
-    // The browser's session when this request started (or last resumed). The same user signing in
-    // again (prompt=login, max_age, select_account) re-authenticates within it: new auth_time, same
-    // sid, so relying parties that hold the sid still reach it at logout. Another user replaces it:
-    // the previous user is signed out of this browser (with the logout notifications that go with it).
-    const authentication = { amr: PASSWORD_AMR, acr, ipAddress: meta.ipAddress, userAgent: meta.userAgent };
+    // The browser's session when this request started (or last resumed): the same user signing in
+    // again (prompt=login, max_age, select_account) keeps it, another user replaces it.
     const current = loaded.interaction.sessionId ? await this.deps.sessions.findValid(loaded.interaction.sessionId) : null;
-    const reauthenticated = current?.userId === user.id ? await this.deps.sessions.reauthenticate(current.id, authentication) : null;
-    const session = reauthenticated ?? (await this.deps.sessions.start({ userId: user.id, ...authentication }));
-    if (current && current.userId !== user.id) await this.deps.endReplacedSession(current.id);
-    const now = this.deps.clock.now();
+    const session = await this.deps.passwordLogin.startSession(user, { current, acr, meta });
     // A consent decision made by someone else in this browser does not carry over.
     const previous = loaded.interaction.result as StoredResult | null;
     const result: StoredResult = { ...(previous?.userId === user.id && previous), userId: user.id, loginSessionId: session.id };
     await this.deps.prisma.interaction.updateMany({
       where: { id, consumedAt: null },
       data: { userId: user.id, sessionId: session.id, result: result as unknown as Prisma.InputJsonValue },
-    });
-    await this.deps.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
-    await this.deps.audit.record({
-      type: "user.login",
-      actorType: "user",
-      actorId: user.id,
-      targetType: "session",
-      targetId: session.id,
-      ipAddress: meta.ipAddress,
-      userAgent: meta.userAgent,
-      requestId: meta.requestId,
-      details: { amr: session.amr },
     });
     return { status: "signed_in", session, redirectTo: resumeUrl(id) };
   }
@@ -332,7 +311,7 @@ export class InteractionService {
       const grant = await this.deps.grants.allow(userId, interaction.clientId, params.request.scopes, claims);
       result = { ...kept, consent: "allow", userId, grantId: grant.id };
     } else {
-      await this.deps.grants.recordDenial(userId, interaction.clientId, params.request.scopes);
+      await this.deps.grants.recordDenial(userId, interaction.clientId, params.request.scopes, claims);
       result = { ...kept, consent: "deny", userId };
     }
     await this.deps.prisma.interaction.updateMany({ where: { id, consumedAt: null }, data: { result: result as unknown as Prisma.InputJsonValue } });

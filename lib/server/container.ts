@@ -1,4 +1,5 @@
 import { hkdfSync } from "node:crypto";
+import { AccountService } from "../account/account-service";
 import { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import { MemoryCache } from "../cache/memory-cache";
@@ -10,7 +11,9 @@ import { resolveMasterKey } from "../config/master-key";
 import type { Database } from "../db/database";
 import { openEmbedded } from "../db/embedded";
 import { openPostgres } from "../db/postgres";
+import { LoginThrottle } from "../identity/login-throttle";
 import { Argon2idPasswordHasher, type PasswordHasher } from "../identity/password-hasher";
+import { PasswordLoginService } from "../identity/password-login";
 import { UserService } from "../identity/user-service";
 import { KeyEncryption } from "../keys/key-encryption";
 import { KeyStore } from "../keys/key-store";
@@ -36,6 +39,13 @@ import { ProtocolRateLimits } from "../security/rate-limits";
 import { ScopeService } from "../scopes/scope-service";
 import { BrowserSessionService } from "../sessions/browser-session";
 import { DEFAULT_TENANT_ID } from "../tenancy/tenant";
+import { TenantSettingsService } from "../tenancy/tenant-settings";
+import type { Mailer } from "../mail/mailer";
+import { OutboxMailer, outboxDir } from "../mail/outbox-mailer";
+import { SmtpMailer } from "../mail/smtp-mailer";
+import { PasswordResetService } from "../identity/password-reset";
+import { RegistrationService } from "../identity/registration";
+import { UserTokenService } from "../identity/user-tokens";
 import { systemClock, type Clock } from "./clock";
 
 /**
@@ -79,12 +89,23 @@ export interface Container {
   readonly sessions: BrowserSessionService;
   /** Consent grants and their history. */
   readonly grants: GrantService;
+  /** Branding and self-registration switch of the tenant (cached in memory, invalidated on change). */
+  readonly tenantSettings: TenantSettingsService;
+  /** Password sign-in with brute-force protection (lib/identity/password-login.ts, login-throttle.ts). */
+  readonly passwordLogin: PasswordLoginService;
   /** Pending authorization requests between /oauth/authorize and the login/consent pages. */
   readonly interactions: InteractionService;
   /** OpenID Connect: subject identifiers (public or pairwise) and ID tokens. */
   readonly oidc: { subjects: SubjectIdentifiers; idTokens: IdTokenService };
   /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout.ts). */
   readonly logout: LogoutService;
+  /** The signed-in user's self-service: profile, password, sessions, applications (lib/account). */
+  readonly account: AccountService;
+  /** Outgoing mail: SMTP when SMTP_URL is set, else .eml files in <dataDir>/outbox (lib/mail). */
+  readonly mailer: Mailer;
+  /** Self-registration and email verification; password reset by email (single-use mailed links). */
+  readonly registration: RegistrationService;
+  readonly passwordReset: PasswordResetService;
   /** Back-Channel Logout 1.0 delivery queue; started with `{ background: true }`. */
   readonly backchannelLogout: BackchannelLogoutWorker;
   close(): Promise<void>;
@@ -98,6 +119,7 @@ export interface ContainerOverrides {
   cache?: Cache;
   passwordHasher?: PasswordHasher;
   masterKey?: Uint8Array;
+  mailer?: Mailer;
 }
 
 export function createLoggerFromConfig(config: AppConfig): Logger {
@@ -144,18 +166,33 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
   const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret,
     secureCookies: config.issuer.startsWith("https:"),
+    idleSeconds: config.session.idleSeconds,
+    absoluteSeconds: config.session.absoluteSeconds,
     browserStateCrossSite: config.issuer.startsWith("https:") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(config.issuer),
   });
   const grants = new GrantService({ prisma, clock, tenantId });
+  const tenantSettings = new TenantSettingsService({ prisma, tenantId, cache, clock, audit, logger: logger.child({ component: "tenant-settings" }) });
   // OIDC Core §8.1: the pairwise salt is secret and the same on every instance.
   const subjects = new SubjectIdentifiers(new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly pairwise subject v1", 32)));
   const idTokens = new IdTokenService({ signer: keyStore, clock, issuer: config.issuer, subjects });
-  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects,
+  // OWASP ASVS 2.2.1 / NIST SP 800-63B §5.2.2: counters in the shared cache, named by an HMAC under a key every instance derives alike.
+  const loginThrottle = new LoginThrottle({ cache, clock, logger: logger.child({ component: "login-throttle" }), settings: config.loginThrottle,
+    keySecret: new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly login throttle v1", 32)) });
+  const passwordLogin = new PasswordLoginService({ users, throttle: loginThrottle, sessions, audit, clock, logger: logger.child({ component: "password-login" }),
     // Called at sign-in time, long after construction: `logout` is defined by then.
-    endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }),
+    endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }) });
+  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects, passwordLogin,
     logger: logger.child({ component: "interactions" }) });
   const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
+  const mailer: Mailer = overrides.mailer ?? (config.mail.smtpUrl
+    ? new SmtpMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, clock, logger: logger.child({ component: "mail" }) })
+    : new OutboxMailer({ dir: outboxDir(config.dataDir), from: config.mail.from, clock, logger: logger.child({ component: "mail" }) }));
+  const userTokens = new UserTokenService({ prisma, clock, tenantId });
+  const mailFlows = { prisma, tenantId, users, tokens: userTokens, passwordHasher, mailer, settings: tenantSettings, audit, cache, issuer: config.issuer };
+  const registration = new RegistrationService({ ...mailFlows, logger: logger.child({ component: "registration" }) });
+  const passwordReset = new PasswordResetService({ ...mailFlows, clock, logout, logger: logger.child({ component: "password-reset" }) });
+  const account = new AccountService({ prisma, clock, tenantId, audit, cache, passwordHasher, grants, logout, tokenRevoker, revocations });
 
   let closed = false;
   return {
@@ -186,9 +223,15 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     rateLimits,
     sessions,
     grants,
+    tenantSettings,
+    passwordLogin,
     interactions,
     oidc: { subjects, idTokens },
     logout,
+    account,
+    mailer,
+    registration,
+    passwordReset,
     backchannelLogout,
     async close() {
       if (closed) return;
@@ -196,6 +239,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await keyRotation.stop();
       await expiredRecords.stop();
       await backchannelLogout.stop();
+      await mailer.close().catch(() => undefined);
       await keyStore.close();
       await cache.close().catch(() => undefined);
       await db.close();
