@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import type { PrismaClient, User } from "../generated/prisma/client";
-import { MailDeliveryError, type Mailer, type MailMessage } from "../mail/mailer";
+import { mailLink, sendLogged, type Mailer, type MailMessage } from "../mail/mailer";
 import { passwordResetMail, resetInactiveMail, resetNoAccountMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
 import type { LogoutService } from "../oidc/logout";
@@ -74,14 +74,14 @@ export class PasswordResetService {
     const context = { locale: meta.locale, productName: settings.productName, accentColor: settings.accentColor, to: email };
     let message: MailMessage;
     if (!user) {
-      message = resetNoAccountMail(context, settings.registrationEnabled ? this.link(mailLinkPaths.register) : null);
+      message = resetNoAccountMail(context, settings.registrationEnabled ? mailLink(this.deps.issuer, mailLinkPaths.register) : null);
     } else if (user.status !== "active") {
       message = resetInactiveMail(context);
     } else {
       const { token } = await this.deps.tokens.issue(user.id, "reset_password");
-      message = passwordResetMail(context, this.link(mailLinkPaths.resetPassword, token));
+      message = passwordResetMail(context, mailLink(this.deps.issuer, mailLinkPaths.resetPassword, token));
     }
-    const sent = await this.send(message);
+    const sent = await sendLogged(this.deps.mailer, this.deps.logger, message);
     if (user) {
       await this.deps.audit.record({
         type: "user.password_reset_requested",
@@ -151,17 +151,5 @@ export class PasswordResetService {
     return user && user.status === "active" ? user : null;
   }
 
-  private link(path: string, token?: string): string {
-    return `${this.deps.issuer}${path}${token === undefined ? "" : `?token=${token}`}`;
-  }
 
-  private async send(message: MailMessage): Promise<boolean> {
-    try {
-      await this.deps.mailer.send(message);
-      return true;
-    } catch (error) {
-      if (!(error instanceof MailDeliveryError)) this.deps.logger.error("sending mail failed", { error });
-      return false;
-    }
-  }
 }

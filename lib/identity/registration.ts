@@ -17,7 +17,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import { RateLimiter } from "../cache/rate-limiter";
 import type { PrismaClient, User } from "../generated/prisma/client";
-import { MailDeliveryError, type Mailer, type MailMessage } from "../mail/mailer";
+import { mailLink, sendLogged, type Mailer } from "../mail/mailer";
 import { registrationAttemptMail, verificationMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
 import { hashSecret } from "../security/secrets";
@@ -211,7 +211,7 @@ export class RegistrationService {
     }
 
     if (!user) {
-      const sent = await this.send(registrationAttemptMail(context, this.link(mailLinkPaths.forgotPassword)));
+      const sent = await sendLogged(this.deps.mailer, this.deps.logger, registrationAttemptMail(context, mailLink(this.deps.issuer, mailLinkPaths.forgotPassword)));
       await this.deps.audit.record({
         type: "user.registration_existing_email",
         actorType: "user",
@@ -225,7 +225,7 @@ export class RegistrationService {
     }
 
     const { token } = await this.deps.tokens.issue(user.id, "verify_email");
-    if (!(await this.send(verificationMail(context, this.link(mailLinkPaths.verifyEmail, token))))) {
+    if (!(await sendLogged(this.deps.mailer, this.deps.logger, verificationMail(context, mailLink(this.deps.issuer, mailLinkPaths.verifyEmail, token))))) {
       // Undo, so that trying again later registers afresh instead of meeting "address taken".
       await this.deps.prisma.user.deleteMany({ where: { id: user.id, tenantId: this.deps.tenantId } });
       await this.deps.audit.record({ type: "user.registration_failed", actorType: "system", outcome: "failure", targetType: "user", targetId: user.id, ...auditMeta(meta), details: { reason: "mail_failed" } });
@@ -256,25 +256,11 @@ export class RegistrationService {
     if (!(await this.resendLimits.allowEmail(user.email))) return { status: "rate_limited" };
     const settings = await this.deps.settings.get();
     const { token } = await this.deps.tokens.issue(user.id, "verify_email");
-    const sent = await this.send(verificationMail({ locale: meta.locale, productName: settings.productName, accentColor: settings.accentColor, to: user.email }, this.link(mailLinkPaths.verifyEmail, token)));
+    const sent = await sendLogged(this.deps.mailer, this.deps.logger, verificationMail({ locale: meta.locale, productName: settings.productName, accentColor: settings.accentColor, to: user.email }, mailLink(this.deps.issuer, mailLinkPaths.verifyEmail, token)));
     return sent ? { status: "sent", email: user.email } : { status: "mail_failed" };
   }
 
-  private link(path: string, token?: string): string {
-    return `${this.deps.issuer}${path}${token === undefined ? "" : `?token=${token}`}`;
-  }
 
-  /** True when the mail left; a failure is logged by the mailer. */
-  private async send(message: MailMessage): Promise<boolean> {
-    try {
-      await this.deps.mailer.send(message);
-      return true;
-    } catch (error) {
-      if (error instanceof MailDeliveryError) return false;
-      this.deps.logger.error("sending mail failed", { error });
-      return false;
-    }
-  }
 }
 
 export function auditMeta(meta: Omit<RequestMeta, "locale">) {

@@ -4,6 +4,7 @@
  * <AUTHLY_DATA_DIR>/outbox for development and for installations without a mail relay.
  */
 import type { SendMailOptions } from "nodemailer";
+import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 
 export interface MailMessage {
@@ -30,6 +31,22 @@ export class MailDeliveryError extends Error {
 }
 
 /** The nodemailer message for a MailMessage: the same headers whichever way it leaves. */
+/** Sends a mail and says whether it left; a failure is logged (by the mailer, or here when unexpected), never thrown. */
+export async function sendLogged(mailer: Mailer, logger: Logger, message: MailMessage): Promise<boolean> {
+  try {
+    await mailer.send(message);
+    return true;
+  } catch (error) {
+    if (!(error instanceof MailDeliveryError)) logger.error("sending mail failed", { error });
+    return false;
+  }
+}
+
+/** A link in a mail: the issuer, a page path and, for the single-use links, the token. */
+export function mailLink(issuer: string, path: string, token?: string): string {
+  return `${issuer}${path}${token === undefined ? "" : `?token=${token}`}`;
+}
+
 export function composeMail(message: MailMessage, from: string, clock: Clock): SendMailOptions {
   return {
     from,

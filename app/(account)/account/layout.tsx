@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { accountPaths, loadAccount } from "./account-context";
 import { AccountNav, type AccountNavItem } from "./account-nav";
 import { signOut } from "./actions";
-import { LogoutIcon } from "./icons";
+import { LogoutIcon } from "@/components/ui/icons";
 import { Avatar, secondaryButtonClass } from "./ui";
 
 export const dynamic = "force-dynamic";
@@ -38,7 +38,7 @@ export default async function AccountLayout({ children }: { children: ReactNode 
               <p className="truncate text-sm text-fg-muted">{t("signedInAs", { email: user.email })}</p>
             </div>
           </div>
-          <form action={signOut}>
+          <form action={signOut} data-testid="account-sign-out">
             <button type="submit" className={secondaryButtonClass}>
               <LogoutIcon className="size-4" />
               {t("signOut")}

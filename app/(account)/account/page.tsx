@@ -4,7 +4,7 @@ import { getFormatter, getTranslations } from "next-intl/server";
 import type { ComponentType, SVGProps } from "react";
 import { AppsIcon, ArrowRightIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 import { accountPaths, requireAccount, userTimeZone } from "./account-context";
-import { DevicesIcon, KeyIcon } from "./icons";
+import { DevicesIcon, KeyIcon } from "@/components/ui/icons";
 import { Badge, IconTile, PageHeading } from "./ui";
 
 export const dynamic = "force-dynamic";

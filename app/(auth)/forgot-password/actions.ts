@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { getContainer } from "@/lib/server/instance";
-import { formRequestMeta } from "../register/request-meta";
+import { formRequestMeta } from "../request-meta";
 
 export interface ForgotPasswordState {
   /** Set once the mail is on its way: the same answer whether or not the address has an account. */

@@ -4,8 +4,9 @@ import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef } from "react";
 import { CenteredCard } from "@/components/ui/centered-card";
 import type { ForgotPasswordState } from "./actions";
-import { Field, FormAlert, FormFootnote, KeyIcon, MailIcon, submitClass } from "../register/ui";
-import { useFocusFirstInvalid } from "../register/use-focus-invalid";
+import { Field, FormAlert, FormFootnote, submitClass } from "@/components/auth/form-parts";
+import { KeyIcon, MailIcon } from "@/components/ui/icons";
+import { useFocusFirstInvalid } from "@/components/auth/use-focus-invalid";
 
 interface ForgotPasswordFormProps {
   action: (previous: ForgotPasswordState, formData: FormData) => Promise<ForgotPasswordState>;

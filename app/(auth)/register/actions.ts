@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { NewPasswordError } from "@/lib/identity/registration";
 import { getContainer } from "@/lib/server/instance";
-import { formRequestMeta } from "./request-meta";
+import { formRequestMeta } from "../request-meta";
 
 export interface RegisterState {
   /** Set once the mail is on its way (the same for a new and a known address). */

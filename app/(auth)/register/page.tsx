@@ -8,7 +8,7 @@ import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { register } from "./actions";
 import { RegisterForm } from "./register-form";
-import { UserPlusIcon } from "./ui";
+import { UserPlusIcon } from "@/components/ui/icons";
 
 export const dynamic = "force-dynamic";
 

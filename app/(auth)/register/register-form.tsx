@@ -4,8 +4,9 @@ import { useTranslations } from "next-intl";
 import { useActionState, useEffect, useRef } from "react";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
 import type { RegisterState } from "./actions";
-import { Field, FormAlert, FormFootnote, MailIcon, submitClass, UserPlusIcon } from "./ui";
-import { useFocusFirstInvalid } from "./use-focus-invalid";
+import { MailIcon, UserPlusIcon } from "@/components/ui/icons";
+import { Field, FormAlert, FormFootnote, submitClass } from "@/components/auth/form-parts";
+import { useFocusFirstInvalid } from "@/components/auth/use-focus-invalid";
 
 interface RegisterFormProps {
   action: (previous: RegisterState, formData: FormData) => Promise<RegisterState>;

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { NewPasswordError } from "@/lib/identity/registration";
 import { getContainer } from "@/lib/server/instance";
-import { formRequestMeta } from "../register/request-meta";
+import { formRequestMeta } from "../request-meta";
 
 export interface ResetPasswordState {
   errors?: { password?: NewPasswordError; confirmation?: "mismatch" };

@@ -8,7 +8,8 @@ import { mailLinkPaths } from "@/lib/identity/registration";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/identity/user-service";
 import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
-import { KeyIcon, NextSteps } from "../register/ui";
+import { NextSteps } from "@/components/auth/form-parts";
+import { KeyIcon } from "@/components/ui/icons";
 import { resetPassword } from "./actions";
 import { ResetPasswordForm } from "./reset-password-form";
 

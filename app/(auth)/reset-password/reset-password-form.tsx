@@ -4,8 +4,8 @@ import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { ResetPasswordState } from "./actions";
-import { Field, FormAlert, submitClass } from "../register/ui";
-import { useFocusFirstInvalid } from "../register/use-focus-invalid";
+import { Field, FormAlert, submitClass } from "@/components/auth/form-parts";
+import { useFocusFirstInvalid } from "@/components/auth/use-focus-invalid";
 
 interface ResetPasswordFormProps {
   action: (previous: ResetPasswordState, formData: FormData) => Promise<ResetPasswordState>;

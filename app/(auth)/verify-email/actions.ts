@@ -2,7 +2,7 @@
 
 import { cookies } from "next/headers";
 import { getContainer } from "@/lib/server/instance";
-import { formRequestMeta } from "../register/request-meta";
+import { formRequestMeta } from "../request-meta";
 
 export interface ResendState {
   sent?: { email: string };

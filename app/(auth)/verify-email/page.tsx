@@ -9,8 +9,9 @@ import { CheckIcon, InfoIcon } from "@/components/ui/icons";
 import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { signInUrl } from "../login/return-to";
-import { formRequestMeta } from "../register/request-meta";
-import { MailIcon, NextSteps } from "../register/ui";
+import { formRequestMeta } from "../request-meta";
+import { NextSteps } from "@/components/auth/form-parts";
+import { MailIcon } from "@/components/ui/icons";
 import { resendVerification } from "./actions";
 import { ResendForm } from "./resend-form";
 

@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import { useActionState } from "react";
 import type { ResendState } from "./actions";
-import { FormAlert, SuccessNote, submitClass } from "../register/ui";
+import { FormAlert, SuccessNote, submitClass } from "@/components/auth/form-parts";
 
 /** The "Send a new link" button of a signed-in, unverified user, with its outcome. */
 export function ResendForm({ action, email }: { action: (previous: ResendState) => Promise<ResendState>; email: string }) {

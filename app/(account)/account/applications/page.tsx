@@ -5,7 +5,7 @@ import type { ApplicationAccess } from "@/lib/account/account-service";
 import { isStandardUserClaim } from "@/lib/oidc/claims";
 import { accountPaths, requireAccount, userTimeZone } from "../account-context";
 import { revokeAccess } from "../actions";
-import { ExternalIcon } from "../icons";
+import { ExternalIcon } from "@/components/ui/icons";
 import { Card, PageHeading, SuccessNotice, dangerButtonClass, dangerOutlineButtonClass, httpsUrl } from "../ui";
 
 export const dynamic = "force-dynamic";

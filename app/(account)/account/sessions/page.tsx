@@ -3,7 +3,7 @@ import { getFormatter, getTranslations } from "next-intl/server";
 import type { DeviceDescription } from "@/lib/account/user-agent";
 import { accountPaths, requireAccount, userTimeZone } from "../account-context";
 import { endAllSessions, endSession } from "../actions";
-import { LogoutIcon, MonitorIcon, PhoneIcon, TabletIcon } from "../icons";
+import { LogoutIcon, MonitorIcon, PhoneIcon, TabletIcon } from "@/components/ui/icons";
 import { Badge, Card, IconTile, PageHeading, SuccessNotice, dangerButtonClass, dangerOutlineButtonClass, secondaryButtonClass } from "../ui";
 
 export const dynamic = "force-dynamic";
@@ -44,7 +44,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Sea
       {done === "ended" ? <SuccessNotice>{t("done.ended")}</SuccessNotice> : null}
       {done === "not_found" ? <SuccessNotice>{t("done.notFound")}</SuccessNotice> : null}
 
-      <ul className="mt-6 space-y-3" aria-label={t("listLabel")}>
+      <ul className="mt-6 space-y-3" aria-label={t("listLabel")} data-testid="session-list">
         {sessions.map((entry) => {
           const device = describe(entry.device);
           return (

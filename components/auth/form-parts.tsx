@@ -4,7 +4,8 @@
  * client forms of these four pages share them.
  */
 import Link from "next/link";
-import type { InputHTMLAttributes, ReactNode, SVGProps } from "react";
+import type { InputHTMLAttributes, ReactNode } from "react";
+import { AlertIcon } from "@/components/ui/icons";
 
 export const inputClass =
   "mt-1.5 block w-full rounded-lg border border-border-strong bg-surface px-3 py-2.5 text-fg shadow-xs outline-none transition-colors placeholder:text-fg-muted focus:border-accent focus:ring-2 focus:ring-accent/25 aria-invalid:border-red-500";
@@ -107,52 +108,5 @@ export function FormFootnote({ text, href, label }: { text?: string; href: strin
         {label}
       </Link>
     </p>
-  );
-}
-
-// Icons drawn like components/ui/icons.tsx (24x24 grid, stroke). Decorative: paired with text.
-type IconProps = Omit<SVGProps<SVGSVGElement>, "children">;
-
-function Icon({ children, ...props }: IconProps & { children: ReactNode }) {
-  return (
-    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.75} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...props}>
-      {children}
-    </svg>
-  );
-}
-
-export function MailIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <rect x="3" y="5" width="18" height="14" rx="2" />
-      <path d="m4 7 8 6 8-6" />
-    </Icon>
-  );
-}
-
-export function KeyIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <circle cx="8" cy="15" r="4" />
-      <path d="m10.85 12.15 8.65-8.65M18 5l2 2M15 8l2 2" />
-    </Icon>
-  );
-}
-
-export function UserPlusIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <circle cx="10" cy="8" r="4" />
-      <path d="M3 21a7 7 0 0 1 11.5-5.4M19 14v6M16 17h6" />
-    </Icon>
-  );
-}
-
-export function AlertIcon(props: IconProps) {
-  return (
-    <Icon {...props}>
-      <circle cx="12" cy="12" r="9" />
-      <path d="M12 7.5v5.5M12 16.5h.01" />
-    </Icon>
   );
 }
