@@ -52,6 +52,12 @@ export default defineConfig({
       AUTHLY_ADMIN_EMAIL: "admin@example.com",
       AUTHLY_ADMIN_PASSWORD: "e2e-admin-password-1",
       LOG_LEVEL: "warn",
+      // Brute-force protection: the lockout (15 minutes) comes after 4 failures here, so the spec
+      // reaches it in a few attempts whatever the delays in between (e2e/pages.spec.ts).
+      AUTHLY_LOGIN_LOCKOUT_AFTER: "4",
+      // Mail goes to the SMTP listener the registration and password-reset specs run (e2e/support/e2e.ts).
+      SMTP_URL: "smtp://127.0.0.1:3125",
+      AUTHLY_MAIL_FROM: "Authly <no-reply@example.com>",
       NEXT_TELEMETRY_DISABLED: "1",
     },
   },

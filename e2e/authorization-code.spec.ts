@@ -1,62 +1,6 @@
-import { execFile } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
-
-const run = promisify(execFile);
-const dataDir = ".tmp/e2e-data";
-const ADMIN_EMAIL = "admin@example.com";
-const ADMIN_PASSWORD = "e2e-admin-password-1";
-
-/** Runs the `authly` CLI against the running server's embedded database. */
-async function authly(...argv: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["bin/authly.js", ...argv], {
-    env: { ...process.env, AUTHLY_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
-    timeout: 60_000,
-  });
-  return stdout;
-}
-
-function pkcePair() {
-  const verifier = randomBytes(32).toString("base64url");
-  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
-}
-
-interface Callback {
-  method: string;
-  params: URLSearchParams;
-}
-
-/** The native app's loopback redirect target (RFC 8252 §7.3): records each callback it receives. */
-async function startLoopbackServer() {
-  const received: Callback[] = [];
-  const waiters: ((c: Callback) => void)[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      if (url.pathname !== "/callback") {
-        res.writeHead(404).end();
-        return;
-      }
-      const callback = { method: req.method ?? "GET", params: req.method === "POST" ? new URLSearchParams(body) : url.searchParams };
-      received.push(callback);
-      waiters.shift()?.(callback);
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>Signed in</title><h1>You can close this window.</h1>");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    redirectUri: `http://127.0.0.1:${port}/callback`,
-    received,
-    next: () => new Promise<Callback>((resolve) => waiters.push(resolve)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { ADMIN_EMAIL, ADMIN_PASSWORD, authly, pkcePair, startLoopbackServer } from "./support/e2e";
 
 test.describe("authorization code flow with PKCE in a real browser", () => {
   test("sign in, consent, code at the loopback redirect, token exchange; then SSO without prompts", async ({ page, baseURL }) => {
