@@ -5,6 +5,7 @@ import {
   createNativeClient,
   createUser,
   expectAccessible,
+  screenshot,
   signIn,
   startLoopbackServer,
 } from "./support/e2e";
@@ -149,5 +150,31 @@ test.describe("languages", () => {
     await expect(page.locator("html")).toHaveAttribute("lang", "fr");
     await page.getByRole("button", { name: "English" }).click();
     await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  });
+});
+
+test.describe("tenant branding", () => {
+  test("product name, logo and accent colour appear on the pages, in both themes", async ({ page }) => {
+    await authly("tenant", "set", "--product-name", "Acme ID", "--accent-color", "#0f766e", "--logo-uri", "/favicon.svg");
+    try {
+      for (const colorScheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme });
+        await page.goto("/login");
+        await expect(page.getByRole("banner")).toContainText("Acme ID");
+        await expect(page).toHaveTitle(/Acme ID/);
+        await expect(page.getByText("Sign in to your Acme ID account.")).toBeVisible();
+        await expect(page.locator("html")).toHaveAttribute("style", /--brand:\s*#0f766e/);
+        // The button takes the accent colour (the light theme uses it as it is).
+        const background = await page.getByRole("button", { name: "Sign in" }).evaluate((el) => getComputedStyle(el).backgroundColor);
+        if (colorScheme === "light") expect(background).toBe("rgb(15, 118, 110)");
+        else expect(background).not.toBe("rgb(15, 118, 110)");
+        await expectAccessible(page, `branded sign-in (${colorScheme})`);
+        await screenshot(page, "login-branded");
+      }
+    } finally {
+      await authly("tenant", "set", "--reset", "name,logo,accent");
+    }
+    await page.goto("/login");
+    await expect(page.getByRole("banner")).toContainText("Authly");
   });
 });

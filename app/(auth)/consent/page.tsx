@@ -1,15 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { createTranslator } from "next-intl";
+import { getTranslations } from "next-intl/server";
 import { ClientIdentity } from "@/components/auth/client-identity";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 import { pageUrl } from "@/lib/oauth/interactions";
 import { CONSENT_TEXT_VERSION } from "@/lib/consent/grant-service";
 import { isStandardUserClaim, type StandardUserClaim } from "@/lib/oidc/claims";
-import { catalogs } from "@/messages/catalogs";
-import { consentTranslator, loginTranslator } from "../login/page-locale";
 import { loadInteraction, requestInteractionLocale } from "../login/request-locale";
 import { decideConsent } from "./actions";
 
@@ -19,7 +17,7 @@ type SearchParams = Promise<{ interaction?: string | string[] }>;
 
 export async function generateMetadata({ searchParams }: { searchParams: SearchParams }): Promise<Metadata> {
   const { interaction } = await searchParams;
-  const t = consentTranslator(await requestInteractionLocale(await loadInteraction(interaction)));
+  const t = await getTranslations({ namespace: "Consent", locale: await requestInteractionLocale(await loadInteraction(interaction)) });
   return { title: t("metaTitle") };
 }
 
@@ -37,9 +35,9 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
   const { interaction } = await searchParams;
   const view = await loadInteraction(interaction);
   const locale = await requestInteractionLocale(view);
-  const t = consentTranslator(locale);
+  const t = await getTranslations({ namespace: "Consent", locale });
   if (!view) {
-    const tl = loginTranslator(locale);
+    const tl = await getTranslations({ namespace: "SignIn", locale });
     return (
       <div lang={locale}>
         <CenteredCard icon={ShieldIcon} title={t("title")} lead={t("expiredTitle")}>
@@ -56,8 +54,7 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
 
   const describe = (scope: { name: string; description: string | null }) =>
     isStandardScope(scope.name) ? t(`scopes.${scope.name}`) : (scope.description ?? t("customScope", { scope: scope.name }));
-  const tp = createTranslator({ locale, messages: catalogs[locale], namespace: "ConsentPage" });
-  const ti = createTranslator({ locale, messages: catalogs[locale], namespace: "ClientIdentity" });
+  const [tp, ti] = await Promise.all([getTranslations({ locale, namespace: "ConsentPage" }), getTranslations({ locale, namespace: "ClientIdentity" })]);
   // Only what the user has not allowed yet is asked for; the rest is listed as already allowed.
   const grantedScopes = new Set(view.granted.scopes);
   const grantedClaims = new Set(view.granted.claims);

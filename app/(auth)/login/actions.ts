@@ -8,8 +8,7 @@ import { MAX_PASSWORD_LENGTH } from "@/lib/identity/user-service";
 import { INTERACTION_COOKIE } from "@/lib/oauth/interactions";
 import { getContainer } from "@/lib/server/instance";
 import { clientAddressFromHeaders } from "../request-meta";
-import { loginTranslator } from "./page-locale";
-import { loadInteraction, requestInteractionLocale } from "./request-locale";
+import { loadInteraction, requestInteractionLocale, signInTranslator } from "./request-locale";
 import { safeReturnTo } from "./return-to";
 
 export interface LoginState {
@@ -87,7 +86,7 @@ async function requestMeta(): Promise<LoginMeta> {
 async function failureState(outcome: Failure, email: string, interaction?: string): Promise<LoginState> {
   if (outcome.status === "invalid_credentials") return { error: "invalid_credentials", email };
   // The same language as the page: the request's ui_locales first (OIDC Core §3.1.2.1).
-  const t = loginTranslator(await requestInteractionLocale(interaction === undefined ? null : await loadInteraction(interaction)));
+  const t = await signInTranslator(await requestInteractionLocale(interaction === undefined ? null : await loadInteraction(interaction)));
   const message = outcome.locked
     ? t("locked", { minutes: Math.ceil(outcome.retryAfterSeconds / 60) })
     : t("throttled", { seconds: outcome.retryAfterSeconds });

@@ -9,14 +9,13 @@ import { ArrowRightIcon, InfoIcon, LoginIcon, UserIcon } from "@/components/ui/i
 import { getContainer } from "@/lib/server/instance";
 import { signIn, signInDirect } from "./actions";
 import { LoginForm } from "./login-form";
-import { loginTranslator } from "./page-locale";
-import { loadInteraction, requestInteractionLocale } from "./request-locale";
+import { loadInteraction, requestInteractionLocale, signInTranslator } from "./request-locale";
 import { DEFAULT_RETURN_TO, safeReturnTo, signInUrl } from "./return-to";
 
 export const dynamic = "force-dynamic";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-type Translator = ReturnType<typeof loginTranslator>;
+type Translator = Awaited<ReturnType<typeof signInTranslator>>;
 
 const searchSchema = z.object({
   /** An authorization request waiting for the user (set by /oauth/authorize). */
@@ -44,7 +43,7 @@ async function parseSearch(searchParams: SearchParams) {
 export async function generateMetadata({ searchParams }: { searchParams: SearchParams }): Promise<Metadata> {
   const { interaction } = await parseSearch(searchParams);
   if (interaction === undefined) return { title: (await getTranslations("SignIn"))("metaTitle") };
-  const t = loginTranslator(await requestInteractionLocale(await loadInteraction(interaction)));
+  const t = await signInTranslator(await requestInteractionLocale(await loadInteraction(interaction)));
   return { title: t("metaTitle") };
 }
 
@@ -95,7 +94,7 @@ async function InteractionSignIn({ interaction }: { interaction: string | string
   const [view, registration] = await Promise.all([loadInteraction(interaction), registrationOpen()]);
   // OIDC Core §3.1.2.1 ui_locales: the request's language preference wins for this card.
   const locale = await requestInteractionLocale(view);
-  const t = loginTranslator(locale);
+  const t = await signInTranslator(locale);
   if (!view) {
     return (
       <div lang={locale}>

@@ -1,4 +1,5 @@
 import { cookies, headers } from "next/headers";
+import { getTranslations } from "next-intl/server";
 import { cache } from "react";
 import { LOCALE_COOKIE, UI_LOCALES_HEADER, type Locale } from "@/i18n/locales";
 import { INTERACTION_COOKIE, type InteractionView } from "@/lib/oauth/interactions";
@@ -25,4 +26,12 @@ export async function requestInteractionLocale(view: Pick<InteractionView, "uiLo
     acceptLanguage: requestHeaders.get("accept-language"),
     fallback: container.config.defaultLocale,
   });
+}
+
+/**
+ * The sign-in texts in a given locale, through the request configuration (i18n/request.ts), so the
+ * tenant's product name is in them.
+ */
+export function signInTranslator(locale: Locale) {
+  return getTranslations({ locale, namespace: "SignIn" });
 }
