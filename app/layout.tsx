@@ -8,6 +8,11 @@ import { SiteFooter } from "@/components/layout/site-footer";
 import { SiteHeader } from "@/components/layout/site-header";
 import "./globals.css";
 
+// Every page is rendered per request: each response has its own CSP nonce (proxy.ts) on its scripts,
+// and the language, the tenant's branding and the session come from the request. Nothing is
+// prerendered at build time, so a build never opens the database.
+export const dynamic = "force-dynamic";
+
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations("Metadata");
   return {
