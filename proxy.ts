@@ -18,7 +18,15 @@ import { createNonce, pageSecurityHeaders } from "./lib/security/headers";
 /** Pages that a relying party sends the browser to, so they honour its ui_locales (OIDC Core §3.1.2.1, RP-Initiated Logout 1.0 §2). */
 const UI_LOCALES_PAGES = new Set(["/login", "/consent", "/logout", "/logout/done"]);
 
+/**
+ * Protocol endpoints (the route table, lib/http/routes.ts). In production they never reach Next.js;
+ * under `next dev` they do, and keep their own headers from the pipeline (the check_session iframe's
+ * frame-ancestors, for one) and accept cross-site posts from relying parties (RP-initiated logout).
+ */
+const PROTOCOL_PATH = /^\/(?:oauth|oidc|\.well-known|api)\//;
+
 export function proxy(request: NextRequest): NextResponse {
+  if (PROTOCOL_PATH.test(request.nextUrl.pathname)) return NextResponse.next();
   const https = request.nextUrl.protocol === "https:" || (process.env.AUTHLY_ISSUER ?? "").startsWith("https:");
   const nonce = createNonce();
   const security = pageSecurityHeaders({ nonce, https, development: process.env.NODE_ENV === "development" });

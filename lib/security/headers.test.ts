@@ -79,6 +79,12 @@ describe("proxy.ts (every Next.js response)", () => {
     expect(proxy(new NextRequest("http://localhost:3000/login", { headers: { "sec-fetch-site": "cross-site" } })).status).toBe(200);
   });
 
+  it("leaves protocol endpoints (served by Next.js only under next dev) to the pipeline", () => {
+    const logout = proxy(new NextRequest("http://localhost:3000/oidc/logout", { method: "POST", headers: { "sec-fetch-site": "cross-site" } }));
+    expect(logout.status).toBe(200);
+    expect(logout.headers.get("content-security-policy")).toBeNull();
+  });
+
   it("restores the Origin of a same-origin form post that no-referrer turned into \"null\"", () => {
     const response = proxy(
       new NextRequest("http://localhost:3000/login", { method: "POST", headers: { origin: "null", "sec-fetch-site": "same-origin", host: "127.0.0.1:3000" } }),
