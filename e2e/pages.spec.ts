@@ -77,8 +77,15 @@ test.describe("brute-force protection", () => {
     await page.goto("/login");
     const alert = page.locator("#login-error, [role=alert]").filter({ hasText: /Wrong email or password|Too many failed attempts/ }).first();
     const messages: string[] = [];
+    // One sign-in and its answer: wait for the server action's response, not for an alert that
+    // may still show the previous attempt's message.
+    const attemptSignIn = async (password: string) => {
+      const answered = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login");
+      await signIn(page, email, password);
+      await answered;
+    };
     for (let attempt = 1; attempt <= 12; attempt++) {
-      await signIn(page, email, `wrong-password-${attempt}`);
+      await attemptSignIn(`wrong-password-${attempt}`);
       await expect(alert).toHaveText(/Wrong email or password\.|Too many failed attempts/);
       const message = await alert.innerText();
       messages.push(message);
@@ -92,7 +99,7 @@ test.describe("brute-force protection", () => {
     expect(messages.at(-1)).toMatch(/^Too many failed attempts\. Try again in 1[45] minutes\.$/);
     await expectAccessible(page, "sign-in with the lockout message");
     // Locked: the right password is not even checked.
-    await signIn(page, email, PASSWORD);
+    await attemptSignIn(PASSWORD);
     await expect(alert).toContainText("Too many failed attempts");
     await expect(page).toHaveURL(/\/login/);
     // An administrator lifts the lockout.
