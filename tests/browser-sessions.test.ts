@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRoute } from "../lib/http/pipeline";
+import { findRoute } from "../lib/http/routes";
 import { runStartupTasks } from "../lib/server/first-start";
 import { HOST_SESSION_COOKIE, SESSION_COOKIE, type CookieOptions } from "../lib/sessions/browser-session";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";
@@ -96,6 +98,19 @@ describe(`browser sessions: idle and absolute expiry, cookie (${databaseKind})`,
       expect(cookies.values.has(SESSION_COOKIE)).toBe(false);
       expect(cookies.values.get(HOST_SESSION_COOKIE)?.options).toMatchObject({ secure: true, path: "/", httpOnly: true, sameSite: "lax" });
       expect(await other.container.sessions.setCookieHeader(session)).toMatch(/^__Host-authly_session=.*; Path=\/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax$/);
+
+      // The authorization endpoint's browser binding of an interaction is __Host- too.
+      const { client } = await other.container.clients.create({
+        name: "Web", type: "confidential", redirectUris: ["https://app.example.com/cb"], grantTypes: ["authorization_code"], scopes: ["openid"],
+      });
+      const query = new URLSearchParams({
+        client_id: client.clientId, response_type: "code", redirect_uri: "https://app.example.com/cb", scope: "openid",
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256",
+      });
+      const response = await runRoute(findRoute("/oauth/authorize")!, new Request(`https://id.example.com/oauth/authorize?${query}`), other.container);
+      expect(response.status).toBe(303);
+      expect(response.headers.get("location")).toMatch(/^\/login\?interaction=/);
+      expect(response.headers.get("set-cookie")).toMatch(/^__Host-authly_interaction=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     } finally {
       await other.cleanup();
     }

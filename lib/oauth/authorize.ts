@@ -76,10 +76,12 @@ export const authorizeHandler: RouteHandler = async (request, { container, reque
 
   // Bind the interaction to this browser; an existing binding cookie is reused so parallel tabs work.
   const headers: Record<string, string> = { "cache-control": "no-store" };
-  let binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
+  // Over https `__Host-authly_interaction`: no subdomain can plant a binding of its own.
+  const bindingCookie = container.sessions.hostOnly(INTERACTION_COOKIE);
+  let binding = requestCookies(request).get(bindingCookie)?.value;
   if (!isBrowserBinding(binding)) {
     binding = randomToken(32);
-    headers["set-cookie"] = serializeCookie(INTERACTION_COOKIE, binding, {
+    headers["set-cookie"] = serializeCookie(bindingCookie, binding, {
       httpOnly: true,
       sameSite: "lax",
       path: "/",
@@ -110,7 +112,7 @@ export const resumeHandler: RouteHandler = async (request, ctx: RouteContext) =>
   const parsed = resumeQuerySchema.safeParse(Object.fromEntries(query));
   if (!parsed.success) return expired("the interaction parameter is missing or malformed");
 
-  const binding = requestCookies(request).get(INTERACTION_COOKIE)?.value;
+  const binding = requestCookies(request).get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value;
   const session = await container.sessions.fromRequest(request);
   const step = await container.interactions.resume(parsed.data.interaction, binding, session);
   switch (step.kind) {

@@ -20,7 +20,7 @@ export const SESSION_COOKIE = "authly_session";
  * Its name over https: the `__Host-` prefix makes the browser refuse it unless it is Secure,
  * Path=/ and has no Domain, so no subdomain can plant or overwrite it (RFC 6265bis §4.1.3.2).
  */
-export const HOST_SESSION_COOKIE = "__Host-authly_session";
+export const HOST_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
 
 /**
  * Default absolute lifetime of a browser session: 12 hours after sign-in, then the user signs in
@@ -131,7 +131,15 @@ export class BrowserSessionService {
 
   /** The name of the session cookie: `__Host-authly_session` over https, `authly_session` otherwise. */
   get cookieName(): string {
-    return this.deps.secureCookies ? HOST_SESSION_COOKIE : SESSION_COOKIE;
+    return this.hostOnly(SESSION_COOKIE);
+  }
+
+  /**
+   * A cookie name with the `__Host-` prefix over https (RFC 6265bis §4.1.3.2: the browser takes it
+   * only when Secure, Path=/ and without Domain, so no subdomain can plant it), as it is otherwise.
+   */
+  hostOnly(name: string): string {
+    return this.deps.secureCookies ? `__Host-${name}` : name;
   }
 
   private get idleMs(): number {

@@ -3,8 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useRef } from "react";
-import { AppsIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
-import { DevicesIcon, HomeIcon, KeyIcon } from "@/components/ui/icons";
+import { AppsIcon, DevicesIcon, HomeIcon, KeyIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 
 const icons = { overview: HomeIcon, profile: UserIcon, password: KeyIcon, sessions: DevicesIcon, applications: AppsIcon, privacy: ShieldIcon };
 

@@ -2,9 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getFormatter, getTranslations } from "next-intl/server";
 import type { ComponentType, SVGProps } from "react";
-import { AppsIcon, ArrowRightIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
+import { AppsIcon, ArrowRightIcon, DevicesIcon, KeyIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 import { accountPaths, requireAccount, userTimeZone } from "./account-context";
-import { DevicesIcon, KeyIcon } from "@/components/ui/icons";
 import { Badge, IconTile, PageHeading } from "./ui";
 
 export const dynamic = "force-dynamic";
@@ -65,6 +64,12 @@ export default async function AccountOverviewPage() {
         <dd className="flex min-w-0 flex-wrap items-center gap-2">
           <span className="truncate font-medium text-fg">{user.email}</span>
           {user.emailVerified ? <Badge tone="success">{t("emailVerified")}</Badge> : <Badge tone="warning">{t("emailUnverified")}</Badge>}
+          {user.emailVerified ? null : (
+            // The verification page offers a new confirmation link to a signed-in user.
+            <Link href="/verify-email" className="font-medium text-accent hover:text-accent-hover hover:underline">
+              {t("confirmEmail")}
+            </Link>
+          )}
         </dd>
       </dl>
       <ul className="mt-6 grid gap-4 sm:grid-cols-2">

@@ -1,6 +1,5 @@
 import type { ComponentType, ReactNode, Ref, SVGProps } from "react";
-import { CheckIcon } from "@/components/ui/icons";
-import { AlertIcon } from "@/components/ui/icons";
+import { AlertIcon, CheckIcon } from "@/components/ui/icons";
 
 /**
  * Building blocks of the account pages, in the style of the sign-in card (components/ui and

@@ -20,7 +20,7 @@ export async function decideConsent(formData: FormData): Promise<void> {
   if (!parsed.success) redirect("/consent");
   const { interaction, decision } = parsed.data;
   const [container, cookieStore] = await Promise.all([getContainer(), cookies()]);
-  const outcome = await container.interactions.submitConsent(interaction, cookieStore.get(INTERACTION_COOKIE)?.value, decision);
+  const outcome = await container.interactions.submitConsent(interaction, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value, decision);
   // An invalid interaction re-renders the consent page, which then explains that it expired.
   redirect(outcome.status === "invalid_interaction" ? pageUrl("consent", interaction) : outcome.redirectTo);
 }

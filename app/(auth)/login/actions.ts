@@ -42,7 +42,7 @@ export async function signIn(_previous: LoginState, formData: FormData): Promise
   if (!parsed.success) return { error: "invalid_credentials" };
   const { interaction, email, password } = parsed.data;
   const [container, cookieStore, meta] = await Promise.all([getContainer(), cookies(), requestMeta()]);
-  const outcome = await container.interactions.submitLogin(interaction, cookieStore.get(INTERACTION_COOKIE)?.value, email, password, meta);
+  const outcome = await container.interactions.submitLogin(interaction, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value, email, password, meta);
   if (outcome.status === "invalid_interaction") return { error: "expired" };
   if (outcome.status !== "signed_in") return failureState(outcome, email, interaction);
   await container.sessions.writeCookie(cookieStore, outcome.session);

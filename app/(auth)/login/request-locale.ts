@@ -13,7 +13,7 @@ import { interactionLocale } from "./page-locale";
 export const loadInteraction = cache(async (id: string | string[] | undefined): Promise<InteractionView | null> => {
   if (typeof id !== "string") return null;
   const [container, cookieStore] = await Promise.all([getContainer(), cookies()]);
-  return container.interactions.get(id, cookieStore.get(INTERACTION_COOKIE)?.value);
+  return container.interactions.get(id, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value);
 });
 
 /** The locale of the sign-in and consent pages: the interaction's ui_locales first (OIDC Core §3.1.2.1). */

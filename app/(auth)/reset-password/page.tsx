@@ -3,13 +3,12 @@ import { NextIntlClientProvider } from "next-intl";
 import { getMessages, getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
-import { CheckIcon, InfoIcon } from "@/components/ui/icons";
+import { CheckIcon, InfoIcon, KeyIcon } from "@/components/ui/icons";
 import { mailLinkPaths } from "@/lib/identity/registration";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/identity/user-service";
 import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { NextSteps } from "@/components/auth/form-parts";
-import { KeyIcon } from "@/components/ui/icons";
 import { resetPassword } from "./actions";
 import { ResetPasswordForm } from "./reset-password-form";
 

@@ -5,13 +5,12 @@ import { getMessages, getTranslations } from "next-intl/server";
 import { cache } from "react";
 import { z } from "zod";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
-import { CheckIcon, InfoIcon } from "@/components/ui/icons";
+import { CheckIcon, InfoIcon, MailIcon } from "@/components/ui/icons";
 import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { signInUrl } from "../login/return-to";
 import { formRequestMeta } from "../request-meta";
 import { NextSteps } from "@/components/auth/form-parts";
-import { MailIcon } from "@/components/ui/icons";
 import { resendVerification } from "./actions";
 import { ResendForm } from "./resend-form";
 

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import { getFormatter, getTranslations } from "next-intl/server";
-import { AppsIcon, CheckIcon } from "@/components/ui/icons";
+import { AppsIcon, CheckIcon, ExternalIcon } from "@/components/ui/icons";
 import type { ApplicationAccess } from "@/lib/account/account-service";
 import { isStandardUserClaim } from "@/lib/oidc/claims";
 import { accountPaths, requireAccount, userTimeZone } from "../account-context";
 import { revokeAccess } from "../actions";
-import { ExternalIcon } from "@/components/ui/icons";
 import { Card, PageHeading, SuccessNotice, dangerButtonClass, dangerOutlineButtonClass, httpsUrl } from "../ui";
 
 export const dynamic = "force-dynamic";
