@@ -1,16 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_RETURN_TO, safeReturnTo, signInUrl } from "../app/(auth)/login/return-to";
-import { RedisCache } from "../lib/cache/redis-cache";
 import type { Client } from "../lib/generated/prisma/client";
 import type { PasswordAuthentication } from "../lib/identity/password-login";
-import { silentLogger } from "../lib/observability/logger";
 import type { Container } from "../lib/server/container";
 import { runStartupTasks } from "../lib/server/first-start";
 import { Browser } from "./support/browser";
 import { call, pkcePair } from "./support/oauth";
-import { REDIS_TEST_URL } from "./support/paths";
-import { createTestContainer, databaseKind, freshDatabase, type TestContext } from "./support/test-env";
+import { createTestContainer, databaseKind, type TestContext, sharedDeployment } from "./support/test-env";
 
 /** Small limits: a delay from the 2nd failure, a 5-minute lockout at the 4th, the address at the 8th. */
 const THROTTLE_ENV = {
@@ -185,15 +182,7 @@ describe(`brute-force protection of password sign-in (${databaseKind})`, () => {
 
 describe.runIf(databaseKind === "postgres")("two instances sharing one Redis", () => {
   it("see the same sign-in counters, delays, lockouts and unlocks", async () => {
-    const target = freshDatabase();
-    const prefix = `authly-test:${randomUUID()}:`;
-    const masterKey = randomBytes(32);
-    const make = () =>
-      createTestContainer({
-        target: { ...target, dispose: () => undefined },
-        env: { REDIS_URL: REDIS_TEST_URL, ...THROTTLE_ENV },
-        overrides: { masterKey, cache: new RedisCache({ url: REDIS_TEST_URL, logger: silentLogger, prefix }) },
-      });
+    const { make, dispose } = sharedDeployment(THROTTLE_ENV);
     const a = await make();
     const b = await make();
     const advance = (ms: number) => {
@@ -222,7 +211,7 @@ describe.runIf(databaseKind === "postgres")("two instances sharing one Redis", (
     } finally {
       await a.container.close();
       await b.container.close();
-      target.dispose();
+      dispose();
     }
   });
 });

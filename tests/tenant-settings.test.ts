@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../lib/cli/run";
 import { runStartupTasks } from "../lib/server/first-start";
 import { ValidationError } from "../lib/server/errors";
-import { randomBytes, randomUUID } from "node:crypto";
-import { RedisCache } from "../lib/cache/redis-cache";
-import { silentLogger } from "../lib/observability/logger";
-import { REDIS_TEST_URL } from "./support/paths";
-import { createTestContainer, databaseKind, freshDatabase, type TestContext } from "./support/test-env";
+import { createTestContainer, databaseKind, type TestContext, sharedDeployment } from "./support/test-env";
 
 describe(`tenant settings: branding and self-registration (${databaseKind})`, () => {
   let ctx: TestContext;
@@ -50,15 +46,7 @@ describe(`tenant settings: branding and self-registration (${databaseKind})`, ()
   });
 
   it.runIf(databaseKind === "postgres")("a second instance on the same PostgreSQL + Redis sees a change at once (pub/sub invalidation)", async () => {
-    const target = freshDatabase();
-    const prefix = `authly-test:${randomUUID()}:`;
-    const masterKey = randomBytes(32);
-    const make = () =>
-      createTestContainer({
-        target: { ...target, dispose: () => undefined },
-        env: { REDIS_URL: REDIS_TEST_URL },
-        overrides: { masterKey, cache: new RedisCache({ url: REDIS_TEST_URL, logger: silentLogger, prefix }) },
-      });
+    const { make, dispose } = sharedDeployment();
     const a = await make();
     const b = await make();
     try {
@@ -70,7 +58,7 @@ describe(`tenant settings: branding and self-registration (${databaseKind})`, ()
     } finally {
       await a.container.close();
       await b.container.close();
-      target.dispose();
+      dispose();
     }
   });
 });

@@ -1,14 +1,10 @@
 import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
-import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { RedisCache } from "../lib/cache/redis-cache";
-import { silentLogger } from "../lib/observability/logger";
-import { REDIS_TEST_URL } from "./support/paths";
 import type { Client } from "../lib/generated/prisma/client";
 import { runStartupTasks } from "../lib/server/first-start";
 import { JWT_BEARER_ASSERTION_TYPE } from "../lib/oauth/client-auth";
 import { basic, call, pkcePair, storeAuthorizationCode } from "./support/oauth";
-import { createTestContainer, databaseKind, freshDatabase, type TestContext } from "./support/test-env";
+import { createTestContainer, databaseKind, freshDatabase, type TestContext, sharedDeployment } from "./support/test-env";
 
 const ISSUER = "http://localhost:3000";
 const REDIRECT = "https://app.example.com/callback";
@@ -444,15 +440,7 @@ describe(`expired record purge (${databaseKind})`, () => {
 
 describe.runIf(databaseKind === "postgres")("two instances on one PostgreSQL and Redis", () => {
   it("share the revocation list and the rate-limit counters", async () => {
-    const target = freshDatabase();
-    const prefix = `authly-test:${randomUUID()}:`;
-    const masterKey = randomBytes(32);
-    const make = () =>
-      createTestContainer({
-        target: { ...target, dispose: () => undefined },
-        env: { REDIS_URL: REDIS_TEST_URL, AUTHLY_RATE_LIMIT_PER_CLIENT: "5" },
-        overrides: { masterKey, cache: new RedisCache({ url: REDIS_TEST_URL, logger: silentLogger, prefix }) },
-      });
+    const { make, dispose } = sharedDeployment({ AUTHLY_RATE_LIMIT_PER_CLIENT: "5" });
     const a = await make();
     const b = await make();
     try {
@@ -473,7 +461,7 @@ describe.runIf(databaseKind === "postgres")("two instances on one PostgreSQL and
     } finally {
       await a.container.close();
       await b.container.close();
-      target.dispose();
+      dispose();
     }
   });
 });

@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { inject } from "vitest";
+import { RedisCache } from "../../lib/cache/redis-cache";
 import { loadConfig, type AppConfig } from "../../lib/config/config";
 import type { Database } from "../../lib/db/database";
 import { openEmbedded } from "../../lib/db/embedded";
@@ -11,7 +12,7 @@ import { Argon2idPasswordHasher } from "../../lib/identity/password-hasher";
 import { silentLogger, type Logger } from "../../lib/observability/logger";
 import { ManualClock } from "../../lib/server/clock";
 import { createContainer, type Container, type ContainerOverrides } from "../../lib/server/container";
-import { POSTGRES_TEST_URL, TEMPLATE_ROOT, templateDirFor } from "./paths";
+import { POSTGRES_TEST_URL, REDIS_TEST_URL, TEMPLATE_ROOT, templateDirFor } from "./paths";
 
 export type TestDatabaseKind = "embedded" | "postgres";
 
@@ -99,5 +100,25 @@ export async function createTestContainer(
       await container.close();
       target.dispose();
     },
+  };
+}
+
+/**
+ * Several instances of Authly on one PostgreSQL database and one Redis, as in a multi-instance
+ * deployment: the same master key, each with its own RedisCache (under a prefix of its own for this
+ * test). `make()` starts one more instance; `dispose()` removes the database's files afterwards.
+ */
+export function sharedDeployment(env: Record<string, string> = {}) {
+  const target = freshDatabase();
+  const prefix = `authly-test:${randomUUID()}:`;
+  const masterKey = randomBytes(32);
+  return {
+    make: () =>
+      createTestContainer({
+        target: { ...target, dispose: () => undefined },
+        env: { REDIS_URL: REDIS_TEST_URL, ...env },
+        overrides: { masterKey, cache: new RedisCache({ url: REDIS_TEST_URL, logger: silentLogger, prefix }) },
+      }),
+    dispose: () => target.dispose(),
   };
 }
