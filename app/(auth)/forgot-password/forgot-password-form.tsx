@@ -1,12 +1,13 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useActionState, useEffect, useRef } from "react";
+import { useActionState } from "react";
 import { CenteredCard } from "@/components/ui/centered-card";
 import type { ForgotPasswordState } from "./actions";
 import { Field, FormAlert, FormFootnote, submitClass } from "@/components/auth/form-parts";
 import { KeyIcon, MailIcon } from "@/components/ui/icons";
 import { useFocusFirstInvalid } from "@/components/auth/use-focus-invalid";
+import { FocusedOnArrival } from "@/components/auth/focused-on-arrival";
 
 interface ForgotPasswordFormProps {
   action: (previous: ForgotPasswordState, formData: FormData) => Promise<ForgotPasswordState>;
@@ -25,19 +26,15 @@ export function ForgotPasswordForm({ action, product, resetMinutes, signInHref, 
   const t = useTranslations("ForgotPassword");
   const [state, formAction, pending] = useActionState(action, {});
   const formRef = useFocusFirstInvalid(state);
-  const sentRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (state.sent) sentRef.current?.focus();
-  }, [state.sent]);
 
   if (state.sent) {
     return (
-      <div ref={sentRef} tabIndex={-1} className="outline-none">
+      <FocusedOnArrival>
         <CenteredCard icon={MailIcon} title={t("sentTitle")} lead={t("sentLead", { email: state.sent.email })}>
           <p className="mt-4 text-sm leading-relaxed text-fg-muted">{t("sentHint", { minutes: resetMinutes })}</p>
           <FormFootnote href={signInHref} label={t("backToSignIn")} />
         </CenteredCard>
-      </div>
+      </FocusedOnArrival>
     );
   }
 

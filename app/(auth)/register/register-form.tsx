@@ -1,12 +1,13 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useActionState, useEffect, useRef } from "react";
+import { useActionState } from "react";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
 import type { RegisterState } from "./actions";
 import { MailIcon, UserPlusIcon } from "@/components/ui/icons";
 import { Field, FormAlert, FormFootnote, submitClass } from "@/components/auth/form-parts";
 import { useFocusFirstInvalid } from "@/components/auth/use-focus-invalid";
+import { FocusedOnArrival } from "@/components/auth/focused-on-arrival";
 
 interface RegisterFormProps {
   action: (previous: RegisterState, formData: FormData) => Promise<RegisterState>;
@@ -28,36 +29,31 @@ export function RegisterForm({ action, product, minPasswordLength, maxPasswordLe
   const t = useTranslations("Register");
   const [state, formAction, pending] = useActionState(action, {});
   const formRef = useFocusFirstInvalid(state);
-  const sentRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (state.sent) sentRef.current?.focus();
-  }, [state.sent]);
 
   if (state.sent) {
     return (
-      // Focused when it appears, so screen readers read the new card.
-      <div ref={sentRef} tabIndex={-1} className="outline-none">
+      <FocusedOnArrival>
         <CenteredCard icon={MailIcon} title={t("sentTitle")} lead={t("sentLead", { email: state.sent.email })}>
           <p className="mt-4 text-sm leading-relaxed text-fg-muted">{t("sentHint", { hours: verifyHours })}</p>
           <BackHomeLink label={t("backHome")} />
         </CenteredCard>
-      </div>
+      </FocusedOnArrival>
     );
   }
 
   const errors = state.errors ?? {};
   const emailError = errors.email ? t("errors.emailInvalid") : undefined;
-  const passwordError =
-    errors.password === "too_short"
-      ? t("errors.passwordTooShort", { min: minPasswordLength })
-      : errors.password === "too_long"
-        ? t("errors.passwordTooLong", { max: maxPasswordLength })
-        : errors.password === "is_email"
-          ? t("errors.passwordIsEmail")
-          : undefined;
+  const passwordError = errors.password
+    ? {
+        too_short: t("errors.passwordTooShort", { min: minPasswordLength }),
+        too_long: t("errors.passwordTooLong", { max: maxPasswordLength }),
+        is_email: t("errors.passwordIsEmail"),
+      }[errors.password]
+    : undefined;
   const nameError = errors.name ? t("errors.nameTooLong", { max: maxNameLength }) : undefined;
-  const formError =
-    state.formError === "rate_limited" ? t("errors.rateLimited") : state.formError === "mail_failed" ? t("errors.mailFailed") : state.formError === "disabled" ? t("errors.disabled") : undefined;
+  const formError = state.formError
+    ? { rate_limited: t("errors.rateLimited"), mail_failed: t("errors.mailFailed"), disabled: t("errors.disabled") }[state.formError]
+    : undefined;
 
   return (
     <CenteredCard icon={UserPlusIcon} title={t("title")} lead={t("lead", { product })}>

@@ -23,14 +23,13 @@ export function ResetPasswordForm({ action, token, email, minPasswordLength, max
   const [state, formAction, pending] = useActionState(action, {});
   const formRef = useFocusFirstInvalid(state);
   const errors = state.errors ?? {};
-  const passwordError =
-    errors.password === "too_short"
-      ? t("errors.passwordTooShort", { min: minPasswordLength })
-      : errors.password === "too_long"
-        ? t("errors.passwordTooLong", { max: maxPasswordLength })
-        : errors.password === "is_email"
-          ? t("errors.passwordIsEmail")
-          : undefined;
+  const passwordError = errors.password
+    ? {
+        too_short: t("errors.passwordTooShort", { min: minPasswordLength }),
+        too_long: t("errors.passwordTooLong", { max: maxPasswordLength }),
+        is_email: t("errors.passwordIsEmail"),
+      }[errors.password]
+    : undefined;
   return (
     <form ref={formRef} action={formAction} noValidate className="mt-6 space-y-4" aria-describedby={state.invalidToken ? "reset-error" : undefined}>
       {state.invalidToken ? (
