@@ -15,7 +15,6 @@ import type { PasswordHasher } from "../identity/password-hasher";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../identity/user-service";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import type { RequestMeta } from "../oauth/interactions";
-import type { RevocationList } from "../oauth/revocation-list";
 import type { LogoutService } from "../oidc/logout";
 import type { Clock } from "../server/clock";
 import { claimOfColumn, parseProfileForm, type ProfileErrors } from "./profile";
@@ -108,7 +107,6 @@ export class AccountService {
       grants: GrantService;
       logout: LogoutService;
       tokenRevoker: IssuedTokenRevoker;
-      revocations: RevocationList;
     },
   ) {}
 
@@ -328,25 +326,8 @@ export class AccountService {
     const grant = await this.deps.grants.withdraw(userId, client.id);
     if (!grant) return false;
 
-    const now = this.deps.clock.now();
-    const families = await prisma.refreshToken.findMany({
-      where: { tenantId, userId, clientId: client.id, revokedAt: null },
-      select: { familyId: true },
-      distinct: ["familyId"],
-    });
-    for (const { familyId } of families) await this.deps.tokenRevoker.revokeFamily(familyId, "consent_withdrawn");
-    // RFC 7009 §2.1 spirit: a withdrawn consent leaves the client no usable token. Access tokens
-    // issued without a refresh token are not in any family.
-    const live = await prisma.accessToken.findMany({
-      where: { tenantId, userId, clientId: client.id, revokedAt: null, expiresAt: { gt: now } },
-      select: { jti: true, expiresAt: true },
-    });
-    if (live.length > 0) {
-      await prisma.accessToken.updateMany({ where: { tenantId, jti: { in: live.map((t) => t.jti) }, revokedAt: null }, data: { revokedAt: now } });
-      await this.deps.revocations.revoke(live);
-    }
-    // A code issued a moment ago and not yet redeemed would still give tokens: expire it.
-    await prisma.authorizationCode.updateMany({ where: { tenantId, userId, clientId: client.id, consumedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } });
+    // RFC 7009 §2.1 spirit: a withdrawn consent leaves the client no usable token or code.
+    const revoked = await this.deps.tokenRevoker.revokeAllOfClientForUser(userId, client.id, "consent_withdrawn");
 
     await this.deps.audit.record({
       type: "consent.withdrawn",
@@ -355,7 +336,7 @@ export class AccountService {
       targetType: "client",
       targetId: client.clientId,
       ...meta,
-      details: { scopes: grant.scopes, ...(grant.claims.length > 0 && { claims: grant.claims }), revokedFamilies: families.length, revokedStandaloneAccess: live.length },
+      details: { scopes: grant.scopes, ...(grant.claims.length > 0 && { claims: grant.claims }), revokedFamilies: revoked.families, revokedStandaloneAccess: revoked.accessTokens },
     });
     return true;
   }

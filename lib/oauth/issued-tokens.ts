@@ -32,12 +32,37 @@ export class IssuedTokenRevoker {
     await this.revokeAccessTokens({ authorizationCodeId }, now);
   }
 
-  private async revokeAccessTokens(where: { familyId: string } | { authorizationCodeId: string }, now: Date): Promise<void> {
+  /**
+   * Takes back everything a client holds for a user (a withdrawn consent): every refresh token
+   * family with its access tokens, access tokens issued without a refresh token, and codes not yet
+   * redeemed (they would still give tokens). Returns how many families and how many further live
+   * access tokens were revoked.
+   */
+  async revokeAllOfClientForUser(userId: string, clientRowId: string, reason: string): Promise<{ families: number; accessTokens: number }> {
+    const { prisma, tenantId } = this.deps;
+    const families = await prisma.refreshToken.findMany({
+      where: { tenantId, userId, clientId: clientRowId, revokedAt: null },
+      select: { familyId: true },
+      distinct: ["familyId"],
+    });
+    for (const { familyId } of families) await this.revokeFamily(familyId, reason);
+    const now = this.deps.clock.now();
+    const accessTokens = await this.revokeAccessTokens({ tenantId, userId, clientId: clientRowId }, now);
+    await prisma.authorizationCode.updateMany({ where: { tenantId, userId, clientId: clientRowId, consumedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } });
+    return { families: families.length, accessTokens };
+  }
+
+  /** Revokes the matching access tokens; the live ones also go on the revocation list. Returns how many were live. */
+  private async revokeAccessTokens(
+    where: { familyId: string } | { authorizationCodeId: string } | { tenantId: string; userId: string; clientId: string },
+    now: Date,
+  ): Promise<number> {
     const live = await this.deps.prisma.accessToken.findMany({
       where: { ...where, revokedAt: null, expiresAt: { gt: now } },
       select: { jti: true, expiresAt: true },
     });
     await this.deps.prisma.accessToken.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: now } });
     await this.deps.revocations.revoke(live);
+    return live.length;
   }
 }

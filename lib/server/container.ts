@@ -192,7 +192,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const mailFlows = { prisma, tenantId, users, tokens: userTokens, passwordHasher, mailer, settings: tenantSettings, audit, cache, issuer: config.issuer };
   const registration = new RegistrationService({ ...mailFlows, logger: logger.child({ component: "registration" }) });
   const passwordReset = new PasswordResetService({ ...mailFlows, clock, logout, logger: logger.child({ component: "password-reset" }) });
-  const account = new AccountService({ prisma, clock, tenantId, audit, cache, passwordHasher, grants, logout, tokenRevoker, revocations });
+  const account = new AccountService({ prisma, clock, tenantId, audit, cache, passwordHasher, grants, logout, tokenRevoker });
 
   let closed = false;
   return {
