@@ -473,7 +473,7 @@ describe(`account self-service (${databaseKind})`, () => {
       expect(await isLive(session)).toBe(true);
 
       const [event] = await auditOf("consent.withdrawn", user.id);
-      expect(event).toMatchObject({ targetType: "client", targetId: clients.web!.clientId, ipAddress: "198.51.100.3", details: { scopes, revokedFamilies: 2, revokedStandaloneAccess: 1 } });
+      expect(event).toMatchObject({ targetType: "client", targetId: clients.web!.clientId, ipAddress: "198.51.100.3", details: { scopes, revokedFamilies: 2, revokedAccess: 4 } });
 
       // The next authorization request from that client asks for consent again.
       expect(await next()).toEqual({ kind: "interaction", prompt: "consent" });

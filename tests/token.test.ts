@@ -1,4 +1,4 @@
-import { SignJWT, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
+import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Client } from "../lib/generated/prisma/client";
 import { runStartupTasks } from "../lib/server/first-start";
@@ -449,9 +449,13 @@ describe.runIf(databaseKind === "postgres")("two instances on one PostgreSQL and
       const auth = { authorization: basic(client.clientId, clientSecret!) };
       const at = ((await (await call(a.container, "/oauth/token", { form: { grant_type: "client_credentials" }, headers: auth })).json()) as { access_token: string }).access_token;
       const introspectOnB = async () => (await (await call(b.container, "/oauth/introspect", { form: { token: at }, headers: auth })).json()) as { active: boolean };
-      expect((await introspectOnB()).active).toBe(true); // B has loaded its copy of the list by now
+      await b.container.revocations.start(); // what startContainer does: listen for announcements
+      expect((await introspectOnB()).active).toBe(true); // B has read its copy of the list by now
       expect((await call(a.container, "/oauth/revoke", { form: { token: at }, headers: auth })).status).toBe(200);
-      expect((await introspectOnB()).active).toBe(false); // seen through Redis at once
+      // Announced through Redis: B's list has it without reading the database again.
+      const { jti } = decodeJwt(at) as { jti: string };
+      await vi.waitFor(() => expect(b.container.revocations.isRevoked(jti)).toBe(true));
+      expect((await introspectOnB()).active).toBe(false);
       // Introspection counter for this client (limit 5): two calls above, three here, the sixth is refused on either instance.
       expect((await call(b.container, "/oauth/introspect", { form: { token: at }, headers: auth })).status).toBe(200);
       expect((await call(a.container, "/oauth/introspect", { form: { token: at }, headers: auth })).status).toBe(200);

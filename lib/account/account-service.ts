@@ -219,7 +219,10 @@ export class AccountService {
         if (ended.ended) otherSessionsEnded += 1;
       }
     }
-    await audit("success", { otherSessionsEnded });
+    // A changed password takes back every token obtained with the old one, whatever its session or
+    // its client's logout setting: the user may be changing it because it was stolen.
+    const revoked = await this.deps.tokenRevoker.revokeAllOfUser(userId, "password_changed");
+    await audit("success", { otherSessionsEnded, revokedFamilies: revoked.families, revokedAccess: revoked.accessTokens });
     return { status: "changed", otherSessionsEnded };
   }
 
@@ -336,7 +339,7 @@ export class AccountService {
       targetType: "client",
       targetId: client.clientId,
       ...meta,
-      details: { scopes: grant.scopes, ...(grant.claims.length > 0 && { claims: grant.claims }), revokedFamilies: revoked.families, revokedStandaloneAccess: revoked.accessTokens },
+      details: { scopes: grant.scopes, ...(grant.claims.length > 0 && { claims: grant.claims }), revokedFamilies: revoked.families, revokedAccess: revoked.accessTokens },
     });
     return true;
   }

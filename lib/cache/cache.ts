@@ -102,6 +102,13 @@ export interface Cache {
   getNow?(key: string): string | null;
   incrementNow?(key: string, options: CacheTtlOptions): CounterResult;
 
+  /**
+   * Shared caches only: calls `listener` each time the connection comes back after an outage.
+   * Pub/sub messages sent during the outage were lost, so subscribers that must not miss anything
+   * (the revocation list) read their source again. Returns a function that removes the listener.
+   */
+  onReconnect?(listener: () => void): () => void;
+
   /** Resolves if the cache is usable; rejects (promptly) when the backing store is unreachable. */
   ping(): Promise<void>;
 

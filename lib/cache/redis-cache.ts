@@ -129,6 +129,7 @@ export class RedisCache implements Cache {
   private readonly healthy: Record<ConnectionRole, boolean> = { main: true, subscriber: true };
   /** The last connection error per connection (e.g. "connect ECONNREFUSED 127.0.0.1:6379"), for probes. */
   private readonly lastError: Partial<Record<ConnectionRole, string>> = {};
+  private readonly reconnectListeners = new Set<() => void>();
   private closed = false;
 
   constructor(options: RedisCacheOptions) {
@@ -232,6 +233,13 @@ export class RedisCache implements Cache {
     };
   }
 
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => {
+      this.reconnectListeners.delete(listener);
+    };
+  }
+
   async ping(): Promise<void> {
     this.assertUsable();
     let reply: string;
@@ -309,17 +317,37 @@ export class RedisCache implements Cache {
         this.logger.debug("redis connection error", { connection: role, err: error });
       }
     };
+    // A connection that was up and closed (Redis restarted, network cut) may miss pub/sub messages
+    // until it is ready again, even when it reconnects without ever reporting an error.
+    let wasUp = false;
+    let lostSinceUp = false;
+    const onClose = () => {
+      if (wasUp) lostSinceUp = true;
+    };
     const onReady = () => {
       if (!this.healthy[role]) {
         this.healthy[role] = true;
         this.logger.info("redis connection restored", { connection: role });
       }
+      if (lostSinceUp) {
+        lostSinceUp = false;
+        for (const listener of [...this.reconnectListeners]) {
+          try {
+            listener();
+          } catch (error) {
+            this.logger.warn("reconnect listener failed", { err: error });
+          }
+        }
+      }
+      wasUp = true;
     };
     connection.on("error", onError);
     connection.on("ready", onReady);
+    connection.on("close", onClose);
     this.detachers.push(() => {
       connection.off("error", onError);
       connection.off("ready", onReady);
+      connection.off("close", onClose);
     });
   }
 

@@ -41,15 +41,18 @@ export interface AccessTokenClaims {
 
 /**
  * The audience of an access token (RFC 8707 §2, RFC 9068 §3): the requested `resource` values,
- * which must be among `allowed` when that list is non-empty; else `allowed`; else the issuer itself
- * (a token for Authly's own APIs, such as UserInfo).
+ * each of which must be in `allowed` (the client's registered resources, or those of the grant)
+ * or be the issuer itself; without a `resource`, `allowed`, or the issuer when that is empty (a
+ * token for Authly's own APIs, such as UserInfo). A client with no registered resources can thus
+ * obtain tokens only for the issuer, never for another resource server's audience.
  */
 export function resolveAudience(requested: string | undefined, allowed: readonly string[], issuer: string): string[] {
   if (requested === undefined) return allowed.length > 0 ? [...allowed] : [issuer];
   const resources = requested.split(" ");
   for (const r of resources) {
     if (!isAbsoluteUriWithoutFragment(r)) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment"); // RFC 8707 §2
-    if (allowed.length > 0 && !allowed.includes(r) && r !== issuer) throw new OAuthError("invalid_target", "the resource is not allowed for this client"); // RFC 8707 §2
+    // RFC 8707 §2: invalid_target when the resource is unknown or not one the client may obtain tokens for.
+    if (r !== issuer && !allowed.includes(r)) throw new OAuthError("invalid_target", "the resource is not allowed for this client");
   }
   return [...new Set(resources)];
 }
@@ -77,10 +80,14 @@ export class AccessTokenService {
     acr?: string | null;
     amr?: readonly string[];
     sid?: string | null;
+    /** Chosen beforehand when the token's bookkeeping row is stored before it is signed. */
+    jti?: string;
+    /** Issued-at in epoch seconds, likewise. */
+    iat?: number;
   }): Promise<IssuedAccessToken> {
-    const iat = Math.floor(this.deps.clock.nowMs() / 1000);
+    const iat = input.iat ?? Math.floor(this.deps.clock.nowMs() / 1000);
     const exp = iat + input.ttlSeconds;
-    const jti = randomUUID();
+    const jti = input.jti ?? randomUUID();
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; auth_time/acr/amr per §2.2.1.
     const payload: Record<string, unknown> = {
       iss: this.deps.issuer,

@@ -9,7 +9,7 @@ const CODE_GRACE_MS = 24 * HOUR_MS;
 
 /**
  * Deletes protocol records nobody can use any more: expired interactions, authorization codes,
- * refresh tokens past their absolute expiry, access-token bookkeeping and revocation entries of
+ * refresh token families and tokens past their absolute expiry, used client assertion jti values, access-token bookkeeping and revocation entries of
  * expired tokens, used or expired mailed links (UserToken), and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
  */
 export class ExpiredRecordPurge {
@@ -26,8 +26,11 @@ export class ExpiredRecordPurge {
       interactions: (await prisma.interaction.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       accessTokens: (await prisma.accessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       refreshTokens: (await prisma.refreshToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      // A family ends with its absolute expiry, as its tokens do (any left go with it: ON DELETE CASCADE).
+      refreshTokenFamilies: (await prisma.refreshTokenFamily.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       authorizationCodes: (await prisma.authorizationCode.deleteMany({ where: { tenantId, expiresAt: { lt: codeCutoff } } })).count,
       revokedAccessTokens: (await prisma.revokedAccessToken.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
+      usedClientAssertions: (await prisma.usedClientAssertion.deleteMany({ where: { tenantId, expiresAt: { lt: now } } })).count,
       // Mailed verification and reset links: expired, or used already (single use).
       userTokens: (await prisma.userToken.deleteMany({ where: { tenantId, OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] } })).count,
       logoutDeliveries: (

@@ -53,17 +53,18 @@ function accessTokenAnswer(caller: Client, claims: AccessTokenClaims | null): Re
 
 async function introspectRefreshToken(container: Container, caller: Client, token: string): Promise<Response | null> {
   if (token.includes(".") || token.length > 512) return null;
-  const row = await container.prisma.refreshToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { client: { select: { clientId: true } } } });
+  const row = await container.tokenStore.findRefreshToken(hashSecret(token));
   if (!row) return null;
   const now = container.clock.nowMs();
+  // RFC 7662 §2.2: revoked (the token or its family), rotated or expired tokens are not active.
   const live =
-    !row.revokedAt && !row.rotatedAt && row.expiresAt.getTime() > now && (!row.idleExpiresAt || row.idleExpiresAt.getTime() > now);
+    !row.revokedAt && !row.familyRevokedAt && !row.rotatedAt && row.expiresAt.getTime() > now && (!row.idleExpiresAt || row.idleExpiresAt.getTime() > now);
   // Refresh tokens are for their client only.
   if (!live || row.clientId !== caller.id) return inactive();
   return oauthJson({
     active: true,
     scope: row.scopes.join(" ") || undefined,
-    client_id: row.client.clientId,
+    client_id: caller.clientId,
     token_type: "refresh_token",
     exp: Math.floor((row.idleExpiresAt && row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt).getTime() / 1000),
     iat: Math.floor(row.createdAt.getTime() / 1000),

@@ -22,7 +22,7 @@ export const revocationHandler: RouteHandler = async (request, { container, requ
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const { token, token_type_hint: hint } = parsed.data;
   // RFC 7009 §2.2: "An invalid token type hint value is ignored"; both types are searched anyway.
-  const { prisma, accessTokens, revocations, tokenRevoker, clock, audit } = container;
+  const { prisma, accessTokens, tokenRevoker, audit } = container;
 
   const tryAccess = async (): Promise<boolean> => {
     if (token.split(".").length !== 3) return false;
@@ -30,9 +30,8 @@ export const revocationHandler: RouteHandler = async (request, { container, requ
     if (!claims) return false;
     // RFC 7009 §2.1: the token must have been issued to the requesting client.
     if (claims.client_id !== client.clientId) throw new OAuthError("unauthorized_client", "the token was not issued to this client");
-    const expiresAt = new Date(claims.exp * 1000);
-    await revocations.revoke([{ jti: claims.jti, expiresAt }]);
-    await prisma.accessToken.updateMany({ where: { jti: claims.jti, revokedAt: null }, data: { revokedAt: clock.now() } });
+    // Recorded in the database (the revocation list's record) and added to this instance's list.
+    await tokenRevoker.revokeAccessToken(claims.jti, new Date(claims.exp * 1000));
     await audit.record({ type: "token.revoked", actorType: "client", actorId: client.clientId, targetType: "access_token", targetId: claims.jti, ipAddress: clientIp, requestId });
     return true;
   };

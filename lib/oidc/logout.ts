@@ -5,9 +5,12 @@
  *
  *   GET|POST /oidc/logout   id_token_hint, logout_hint, client_id, post_logout_redirect_uri, state, ui_locales
  *     invalid hint / client mismatch / unknown client     -> error page (400), no redirect
- *     no session                                          -> redirect (registered URI) or "signed out" page
- *     hint tied to this session, or confirmed (CSRF)      -> end session -> redirect or page (+ iframes)
+ *     POST, no session                                    -> 303 to GET /oidc/logout with the same parameters
+ *     GET, no session                                     -> redirect (registered URI) or "signed out" page
+ *     hint tied to this session, or confirmed (CSRF)      -> end session -> clear cookies -> redirect or page (+ iframes)
  *     otherwise                                           -> "Sign out of Authly?" confirmation page
+ *   The session cookies are cleared only in a response that ended the session they name: a
+ *   request that did not end one (a forged cross-site POST among them) leaves the browser's cookies alone.
  */
 import { createHmac } from "node:crypto";
 import { z } from "zod";
@@ -81,19 +84,11 @@ export class LogoutService {
       ? await prisma.client.findMany({ where: { tenantId, id: { in: session.clientIds } }, orderBy: { createdAt: "asc" } })
       : [];
 
-    // Refresh tokens issued in this session, for the clients that asked for it (whole families,
-    // with their access tokens: a family continues the session's grant).
+    // Every access token issued in this session, and the refresh token families of this session
+    // for the clients that asked for it (revokeRefreshTokensOnLogout; a family continues the grant).
     const revoking = clients.filter((c) => c.revokeRefreshTokensOnLogout).map((c) => c.id);
-    let revokedFamilies = 0;
-    if (revoking.length > 0) {
-      const families = await prisma.refreshToken.findMany({
-        where: { tenantId, sessionId: session.id, clientId: { in: revoking }, revokedAt: null },
-        select: { familyId: true },
-        distinct: ["familyId"],
-      });
-      for (const { familyId } of families) await this.deps.tokenRevoker.revokeFamily(familyId, "logout");
-      revokedFamilies = families.length;
-    }
+    const revoked = await this.deps.tokenRevoker.revokeSession(session.id, revoking, "logout");
+    const revokedFamilies = revoked.families;
 
     const notified = clients.filter((c) => c.enabled);
     // Back-Channel Logout 1.0 §2.3: every RP of the session that registered a back-channel URI.
@@ -116,6 +111,7 @@ export class LogoutService {
         userId: session.userId,
         ...(options.initiatingClient && { client: options.initiatingClient.clientId }),
         revokedFamilies,
+        revokedAccess: revoked.accessTokens,
         frontchannel: frontchannel.map((f) => f.clientId),
         backchannel,
       },
@@ -123,14 +119,17 @@ export class LogoutService {
     return { ended: true, frontchannel, backchannel, revokedFamilies };
   }
 
-  /** Ends every active session of a user ("sign out everywhere"); returns how many ended. */
+  /**
+   * Ends every session of a user that has not ended ("sign out everywhere", a password reset),
+   * expired ones included (their tokens may still be alive); returns how many ended.
+   */
   async endAllSessions(userId: string, options: EndSessionOptions): Promise<number> {
-    const active = await this.deps.prisma.session.findMany({
-      where: { tenantId: this.deps.tenantId, userId, endedAt: null, expiresAt: { gt: this.deps.clock.now() } },
+    const open = await this.deps.prisma.session.findMany({
+      where: { tenantId: this.deps.tenantId, userId, endedAt: null },
       select: { id: true },
     });
     let ended = 0;
-    for (const { id } of active) if ((await this.endSession(id, options)).ended) ended += 1;
+    for (const { id } of open) if ((await this.endSession(id, options)).ended) ended += 1;
     return ended;
   }
 }
@@ -236,8 +235,6 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
     else unrecognisedRedirect = true;
   }
   const headers = new Headers();
-  // Whatever happens next, the browser forgets its session cookies (a stale cookie is cleared too).
-  for (const cookie of container.sessions.clearCookieHeaders()) headers.append("set-cookie", cookie);
 
   const finish = (frames: FrontchannelTarget[], wasSignedIn: boolean): Response => {
     const target = redirect === undefined ? undefined : redirectTarget(redirect, p.state);
@@ -263,7 +260,25 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
   };
 
   const session = await container.sessions.fromRequest(request);
-  // No session: nothing to end; the RP still gets its (validated) redirect.
+  if (!session && request.method === "POST") {
+    // A cross-site form post (a relying party's, or a forged one) arrives without the session
+    // cookie: it is SameSite=Lax, so the browser withholds it (RFC 6265bis §5.6.7.1) although the
+    // user may well be signed in. Nothing can be decided about that session here (and the browser
+    // would accept a cookie-clearing answer to this top-level navigation): ask again as a GET
+    // navigation, which carries the cookie (Lax cookies go with top-level GET navigations) and is
+    // decided like any GET logout request (RP-Initiated Logout 1.0 §2 allows both methods).
+    const again = new URLSearchParams();
+    for (const name of ["id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"] as const) {
+      if (p[name] !== undefined) again.set(name, p[name]);
+    }
+    // §3: a redirect URI that is not registered for the client is never used, so it is not carried
+    // either (no Location of ours names it); the GET then ends on the "signed out" page.
+    if (unrecognisedRedirect) again.delete("post_logout_redirect_uri");
+    // Referrer-Policy: the query may hold the ID token; the next hop must not see this URL.
+    const location = `${new URL(request.url).pathname}${again.size ? `?${again}` : ""}`;
+    return new Response(null, { status: 303, headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+  }
+  // No session: nothing to end, nothing to clear; the RP still gets its (validated) redirect.
   if (!session) return finish([], false);
 
   const subjectFor = (c: Client, userId: string) => container.oidc.subjects.subjectFor(c, userId);
@@ -290,5 +305,8 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
     userAgent: request.headers.get("user-agent") ?? undefined,
     requestId,
   });
+  // The session named by this browser's cookie is over (ended by this request, or by a concurrent
+  // one when `ended.ended` is false): now, and only now, the browser forgets its session cookies.
+  for (const cookie of container.sessions.clearCookieHeaders()) headers.append("set-cookie", cookie);
   return finish(ended.frontchannel, true);
 };

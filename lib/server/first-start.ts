@@ -88,6 +88,9 @@ export async function startContainer(
     if (report.admin?.generatedPassword) announce(formatGeneratedAdminNotice(report.admin.email, report.admin.generatedPassword));
     // After the start-up tasks: the keys exist now.
     await container.keyStore.start();
+    // The revocation list: announcements from other instances, and a first read of the record.
+    await container.revocations.start();
+    await container.revocations.sync();
     if (options.background) {
       container.keyRotation.start();
       container.expiredRecords.start();

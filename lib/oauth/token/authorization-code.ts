@@ -4,7 +4,8 @@ import { resolveAudience } from "../access-token";
 import { OAuthError } from "../errors";
 import { isValidCodeVerifier, verifyPkce } from "../pkce";
 import type { GrantHandler } from "./types";
-import { issueUserTokens, mayIssueRefreshToken } from "./user-tokens";
+import type { RevocationCount } from "../issued-tokens";
+import { mayIssueRefreshToken, planUserTokens } from "./user-tokens";
 
 /** Parameters of the authorization_code grant (OAuth 2.1 §4.1.3). */
 const codeParams = z.object({
@@ -22,7 +23,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
   // RFC 7636 §4.1: 43-128 unreserved characters.
   if (!isValidCodeVerifier(p.code_verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
 
-  const { prisma, clock, audit, tokenRevoker } = container;
+  const { prisma, clock, audit, tokenRevoker, tokenStore } = container;
   const code = await prisma.authorizationCode.findUnique({ where: { codeHash: hashSecret(p.code) } });
   // RFC 6749 §4.1.3: the code must have been issued to this authenticated client.
   if (!code || code.clientId !== client.id || code.tenantId !== client.tenantId) {
@@ -30,11 +31,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
   }
   const now = clock.now();
 
-  // Single use (OAuth 2.1 §4.1.3): the first redemption wins atomically; any later one is a replay.
-  const consumed = await prisma.authorizationCode.updateMany({ where: { id: code.id, consumedAt: null }, data: { consumedAt: now } });
-  if (consumed.count !== 1) {
-    // RFC 6749 §4.1.2: on a second use, revoke every token issued from this code.
-    await tokenRevoker.revokeIssuedFromCode(code.id, "code_replay");
+  const replayed = async (revoked: RevocationCount) => {
     await audit.record({
       type: "token.code_replay",
       actorType: "client",
@@ -44,9 +41,12 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
       outcome: "failure",
       ipAddress: clientIp,
       requestId,
+      details: { revokedFamilies: revoked.families, revokedAccess: revoked.accessTokens },
     });
-    throw new OAuthError("invalid_grant", "the authorization code has already been used");
-  }
+    return new OAuthError("invalid_grant", "the authorization code has already been used");
+  };
+  // RFC 6749 §4.1.2: a code used before is refused, and every token issued from it is revoked.
+  if (code.consumedAt) throw await replayed(await tokenRevoker.revokeIssuedFromCode(code.id, "code_replay"));
   if (code.expiresAt.getTime() <= now.getTime()) throw new OAuthError("invalid_grant", "the authorization code has expired");
   // OAuth 2.1 §4.1.3: redirect_uri must be identical to the one in the authorization request, if it was sent there.
   if ((code.redirectUri === "" && p.redirect_uri !== undefined) || (code.redirectUri !== "" && p.redirect_uri !== code.redirectUri)) {
@@ -65,7 +65,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
     throw new OAuthError("invalid_target", "the resource was not part of the authorization request");
   }
 
-  return issueUserTokens(container, {
+  const planned = planUserTokens(container, {
     client,
     userId: code.userId,
     scopes: code.scopes,
@@ -81,4 +81,10 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
     authorizationCodeId: code.id,
     refresh: mayIssueRefreshToken(client, code.scopes) ? "new" : null,
   });
+  // Single use (OAuth 2.1 §4.1.3): consumed and its tokens stored in one transaction that locks the
+  // code; of concurrent redemptions exactly one succeeds, and the others revoke what it issued.
+  const redemption = await tokenStore.redeemCode(code.id, now, planned.records);
+  if (redemption.outcome === "replayed") throw await replayed(await tokenRevoker.announce(redemption.revoked));
+  if (redemption.outcome === "missing") throw new OAuthError("invalid_grant", "the authorization code is invalid");
+  return planned.respond();
 };

@@ -4,7 +4,9 @@ import { resolveAudience } from "../access-token";
 import { OAuthError } from "../errors";
 import { parseScope } from "../params";
 import type { GrantHandler } from "./types";
-import { issueUserTokens } from "./user-tokens";
+import type { Prisma } from "../../generated/prisma/client";
+import type { RevocationCount } from "../issued-tokens";
+import { planUserTokens } from "./user-tokens";
 
 const refreshParams = z.object({
   refresh_token: z.string({ error: "refresh_token is required" }).min(1).max(512),
@@ -14,25 +16,25 @@ const refreshParams = z.object({
 
 /**
  * OAuth 2.1 §4.3: exchange a refresh token for new tokens. Every use rotates the refresh token
- * (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2); presenting a rotated one revokes its whole family.
+ * (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2): the rotation and the new tokens are one transaction that
+ * locks the family (lib/oauth/token-store.ts). Presenting a token that was rotated already, revoked
+ * since or not, is reuse and revokes the whole family with every access token issued from it.
  */
 export const refreshTokenGrant: GrantHandler = async ({ container, client, params, requestId, clientIp }) => {
   const parsed = refreshParams.safeParse(Object.fromEntries(params));
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const p = parsed.data;
-  const { prisma, clock, audit, tokenRevoker } = container;
+  const { clock, audit, tokenRevoker, tokenStore } = container;
 
-  const token = await prisma.refreshToken.findUnique({ where: { tokenHash: hashSecret(p.refresh_token) } });
+  // One statement: the token with its family's revocation, its user's status and its session's end.
+  const token = await tokenStore.findRefreshToken(hashSecret(p.refresh_token));
   // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
   if (!token || token.clientId !== client.id || token.tenantId !== client.tenantId) {
     throw new OAuthError("invalid_grant", "the refresh token is invalid");
   }
-  if (token.revokedAt) throw new OAuthError("invalid_grant", "the refresh token has been revoked");
   const now = clock.now();
 
-  const reuse = async () => {
-    // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked: revoke the family.
-    await tokenRevoker.revokeFamily(token.familyId, "reuse_detected");
+  const reuse = async (revoked: RevocationCount) => {
     await audit.record({
       type: "token.refresh_reuse_detected",
       actorType: "client",
@@ -42,10 +44,14 @@ export const refreshTokenGrant: GrantHandler = async ({ container, client, param
       outcome: "failure",
       ipAddress: clientIp,
       requestId,
+      details: { revokedFamilies: revoked.families, revokedAccess: revoked.accessTokens },
     });
     return new OAuthError("invalid_grant", "the refresh token has already been used");
   };
-  if (token.rotatedAt) throw await reuse();
+  // RFC 9700 §4.14.2: a rotated token presented again means it leaked, whether or not its family
+  // was revoked meanwhile: revoke the family (again: idempotent) and record it.
+  if (token.rotatedAt) throw await reuse(await tokenRevoker.revokeFamily(token.familyId, "reuse_detected"));
+  if (token.revokedAt || token.familyRevokedAt) throw new OAuthError("invalid_grant", "the refresh token has been revoked");
   if (token.expiresAt.getTime() <= now.getTime() || (token.idleExpiresAt && token.idleExpiresAt.getTime() <= now.getTime())) {
     throw new OAuthError("invalid_grant", "the refresh token has expired");
   }
@@ -58,22 +64,13 @@ export const refreshTokenGrant: GrantHandler = async ({ container, client, param
     throw new OAuthError("invalid_target", "the resource was not part of the original grant"); // RFC 8707 §2.2
   }
 
-  if (token.userId) {
-    const user = await prisma.user.findUnique({ where: { id: token.userId }, select: { status: true } });
-    if (!user || user.status !== "active") throw new OAuthError("invalid_grant", "the user is no longer active");
-  } else {
-    throw new OAuthError("invalid_grant", "the refresh token is invalid");
-  }
-  if (token.sessionId && client.revokeRefreshTokensOnLogout) {
-    const session = await prisma.session.findUnique({ where: { id: token.sessionId }, select: { endedAt: true } });
-    if (session?.endedAt) throw new OAuthError("invalid_grant", "the session of this refresh token has ended");
+  if (!token.userId) throw new OAuthError("invalid_grant", "the refresh token is invalid");
+  if (token.userStatus !== "active") throw new OAuthError("invalid_grant", "the user is no longer active");
+  if (token.sessionId && client.revokeRefreshTokensOnLogout && token.sessionEndedAt) {
+    throw new OAuthError("invalid_grant", "the session of this refresh token has ended");
   }
 
-  // Rotate atomically: of two concurrent uses of one token only one succeeds; the other is reuse.
-  const rotated = await prisma.refreshToken.updateMany({ where: { id: token.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: now } });
-  if (rotated.count !== 1) throw await reuse();
-
-  return issueUserTokens(container, {
+  const planned = planUserTokens(container, {
     client,
     userId: token.userId,
     // RFC 6749 §6: the new refresh token keeps the original scope; the access token may be narrower.
@@ -85,9 +82,17 @@ export const refreshTokenGrant: GrantHandler = async ({ container, client, param
     authTime: token.authTime,
     acr: token.acr,
     amr: token.amr,
-    claims: token.claims,
+    claims: token.claims as Prisma.JsonValue,
     nonce: null,
     authorizationCodeId: token.authorizationCodeId,
-    refresh: { familyId: token.familyId, expiresAt: token.expiresAt, rotatedFromId: token.id },
+    refresh: { familyId: token.familyId, expiresAt: token.expiresAt },
   });
+  const rotation = await tokenStore.rotateRefreshToken({ id: token.id, familyId: token.familyId }, now, {
+    ...planned.records,
+    refreshToken: planned.records.refreshToken!,
+  });
+  // Of concurrent uses of one token exactly one rotates; every other one is reuse.
+  if (rotation.outcome === "reused") throw await reuse(await tokenRevoker.announce(rotation.revoked));
+  if (rotation.outcome === "revoked") throw new OAuthError("invalid_grant", "the refresh token has been revoked");
+  return planned.respond();
 };

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { Client } from "../../generated/prisma/client";
 import { Prisma } from "../../generated/prisma/client";
 import { hashSecret, randomToken } from "../../security/secrets";
 import type { Container } from "../../server/container";
 import { parseClaimsRequest, releasedClaims, requestedUserClaims } from "../../oidc/claims";
+import { newRowId, type IssuedRecords, type NewRefreshToken } from "../token-store";
 import type { TokenResponse } from "./types";
 
 export interface UserGrant {
@@ -24,92 +24,101 @@ export interface UserGrant {
   nonce: string | null;
   authorizationCodeId: string | null;
   /** Continue this refresh token family (rotation) or start a new one; null: no refresh token. */
-  refresh: { familyId: string; expiresAt: Date; rotatedFromId: string } | "new" | null;
+  refresh: { familyId: string; expiresAt: Date } | "new" | null;
 }
 
 /**
- * Issues the access token (RFC 9068) and, when asked, the next refresh token of a user grant,
- * recording the access token's jti so code replay, reuse detection and revocation can revoke it.
+ * The tokens of a user grant, planned before anything is stored: the rows to insert (in the same
+ * transaction that consumes the code or rotates the refresh token, lib/oauth/token-store.ts), and
+ * `respond`, which signs the tokens once those rows are committed. Nothing is signed for a request
+ * that loses a race.
  */
-export async function issueUserTokens(container: Container, grant: UserGrant): Promise<TokenResponse> {
-  const { prisma, clock, accessTokens } = container;
-  const now = clock.now();
-  const access = await accessTokens.issue({
-    client: grant.client,
-    // OIDC Core §8: the subject as this client sees it (pairwise clients get their own value).
-    subject: container.oidc.subjects.subjectFor(grant.client, grant.userId),
-    scopes: grant.accessScopes,
-    audience: grant.audience,
-    ttlSeconds: grant.client.accessTokenTtl,
-    authTime: grant.authTime,
-    acr: grant.acr,
-    amr: grant.amr,
-    sid: grant.sessionId,
-  });
+export interface PlannedUserTokens {
+  records: IssuedRecords;
+  respond(): Promise<TokenResponse>;
+}
+
+export function planUserTokens(container: Container, grant: UserGrant): PlannedUserTokens {
+  const now = container.clock.now();
+  const iat = Math.floor(now.getTime() / 1000);
+  const jti = newRowId();
+  const accessExpiresAt = new Date((iat + grant.client.accessTokenTtl) * 1000);
 
   let refreshToken: string | undefined;
-  let refreshTokenId: string | null = null;
-  let familyId: string | null = null;
-  await prisma.$transaction(async (tx) => {
-    if (grant.refresh) {
-      refreshToken = randomToken(32);
-      familyId = grant.refresh === "new" ? randomUUID() : grant.refresh.familyId;
-      const expiresAt =
-        grant.refresh === "new" ? new Date(now.getTime() + grant.client.refreshTokenTtl * 1000) : grant.refresh.expiresAt;
-      // Idle expiry renews with each rotation but never passes the family's absolute expiry.
-      const idle = new Date(Math.min(now.getTime() + grant.client.refreshTokenIdleTtl * 1000, expiresAt.getTime()));
-      const row = await tx.refreshToken.create({
-        data: {
-          tenantId: grant.client.tenantId,
-          tokenHash: hashSecret(refreshToken), // stored hashed, never the token
-          familyId,
-          clientId: grant.client.id,
-          userId: grant.userId,
-          sessionId: grant.sessionId,
-          authorizationCodeId: grant.authorizationCodeId,
-          scopes: grant.scopes,
-          resources: grant.resources,
-          claims: grant.claims === null ? Prisma.DbNull : (grant.claims as Prisma.InputJsonValue),
-          authTime: grant.authTime,
-          acr: grant.acr,
-          amr: grant.amr,
-          createdAt: now,
-          expiresAt,
-          idleExpiresAt: idle,
-        },
-      });
-      refreshTokenId = row.id;
-      if (grant.refresh !== "new") {
-        await tx.refreshToken.update({ where: { id: grant.refresh.rotatedFromId }, data: { replacedById: row.id } });
-      }
+  let refreshRecord: NewRefreshToken | undefined;
+  let family: IssuedRecords["family"];
+  if (grant.refresh) {
+    refreshToken = randomToken(32);
+    const familyId = grant.refresh === "new" ? newRowId() : grant.refresh.familyId;
+    const expiresAt = grant.refresh === "new" ? new Date(now.getTime() + grant.client.refreshTokenTtl * 1000) : grant.refresh.expiresAt;
+    if (grant.refresh === "new") {
+      family = { id: familyId, clientId: grant.client.id, userId: grant.userId, sessionId: grant.sessionId, authorizationCodeId: grant.authorizationCodeId, createdAt: now, expiresAt };
     }
-    await tx.accessToken.create({
-      data: {
-        jti: access.jti,
-        tenantId: grant.client.tenantId,
-        clientId: grant.client.id,
-        userId: grant.userId,
-        sessionId: grant.sessionId,
-        authorizationCodeId: grant.authorizationCodeId,
-        refreshTokenId,
-        familyId,
-        scopes: grant.accessScopes,
-        // OIDC Core §5.5: what UserInfo releases beyond the scopes' claims.
-        userinfoClaims: requestedUserClaims(parseClaimsRequest(grant.claims)?.userinfo),
-        createdAt: now,
-        expiresAt: access.expiresAt,
-      },
-    });
-  });
+    refreshRecord = {
+      id: newRowId(),
+      tokenHash: hashSecret(refreshToken), // stored hashed, never the token
+      familyId,
+      clientId: grant.client.id,
+      userId: grant.userId,
+      sessionId: grant.sessionId,
+      authorizationCodeId: grant.authorizationCodeId,
+      scopes: grant.scopes,
+      resources: grant.resources,
+      claims: grant.claims,
+      authTime: grant.authTime,
+      acr: grant.acr,
+      amr: grant.amr,
+      createdAt: now,
+      expiresAt,
+      // Idle expiry renews with each rotation but never passes the family's absolute expiry.
+      idleExpiresAt: new Date(Math.min(now.getTime() + grant.client.refreshTokenIdleTtl * 1000, expiresAt.getTime())),
+    };
+  }
 
-  const body: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: access.expiresIn };
-  // RFC 6749 §5.1: scope is returned (we always return it, even when identical to the request).
-  if (grant.accessScopes.length > 0) body.scope = grant.accessScopes.join(" ");
-  if (refreshToken) body.refresh_token = refreshToken;
-  // OIDC Core §3.1.3.3: an ID token for OpenID requests; §12.2: again on refresh, with the
-  // original auth_time (carried on the refresh token) and without a nonce.
-  if (grant.accessScopes.includes("openid")) body.id_token = await issueIdToken(container, grant, access.token);
-  return body;
+  const records: IssuedRecords = {
+    ...(family && { family }),
+    ...(refreshRecord && { refreshToken: refreshRecord }),
+    accessToken: {
+      jti,
+      clientId: grant.client.id,
+      userId: grant.userId,
+      sessionId: grant.sessionId,
+      authorizationCodeId: grant.authorizationCodeId,
+      refreshTokenId: refreshRecord?.id ?? null,
+      familyId: refreshRecord?.familyId ?? null,
+      scopes: grant.accessScopes,
+      // OIDC Core §5.5: what UserInfo releases beyond the scopes' claims.
+      userinfoClaims: requestedUserClaims(parseClaimsRequest(grant.claims)?.userinfo),
+      createdAt: now,
+      expiresAt: accessExpiresAt,
+    },
+  };
+
+  const respond = async (): Promise<TokenResponse> => {
+    const access = await container.accessTokens.issue({
+      client: grant.client,
+      // OIDC Core §8: the subject as this client sees it (pairwise clients get their own value).
+      subject: container.oidc.subjects.subjectFor(grant.client, grant.userId),
+      scopes: grant.accessScopes,
+      audience: grant.audience,
+      ttlSeconds: grant.client.accessTokenTtl,
+      authTime: grant.authTime,
+      acr: grant.acr,
+      amr: grant.amr,
+      sid: grant.sessionId,
+      jti,
+      iat,
+    });
+    const body: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: access.expiresIn };
+    // RFC 6749 §5.1: scope is returned (we always return it, even when identical to the request).
+    if (grant.accessScopes.length > 0) body.scope = grant.accessScopes.join(" ");
+    if (refreshToken) body.refresh_token = refreshToken;
+    // OIDC Core §3.1.3.3: an ID token for OpenID requests; §12.2: again on refresh, with the
+    // original auth_time (carried on the refresh token) and without a nonce.
+    if (grant.accessScopes.includes("openid")) body.id_token = await issueIdToken(container, grant, access.token);
+    return body;
+  };
+  return { records, respond };
 }
 
 async function issueIdToken(container: Container, grant: UserGrant, accessToken: string): Promise<string> {
