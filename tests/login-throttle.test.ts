@@ -7,7 +7,10 @@ import type { Container } from "../lib/server/container";
 import { runStartupTasks } from "../lib/server/first-start";
 import { Browser } from "./support/browser";
 import { call, pkcePair } from "./support/oauth";
-import { createTestContainer, databaseKind, type TestContext, sharedDeployment } from "./support/test-env";
+import { createTestContainer, databaseKind, fastHasher, type TestContext, sharedDeployment } from "./support/test-env";
+import { startPrivateRedis, type PrivateRedis } from "./support/redis-server";
+import { RedisCache } from "../lib/cache/redis-cache";
+import { silentLogger } from "../lib/observability/logger";
 
 /** Small limits: a delay from the 2nd failure, a 5-minute lockout at the 4th, the address at the 8th. */
 const THROTTLE_ENV = {
@@ -248,5 +251,65 @@ describe("return_to of the plain sign-in page", () => {
     expect(signInUrl("/account")).toBe("/login");
     expect(signInUrl("/account", { force: true })).toBe("/login?force=1");
     expect(signInUrl("/account/apps?x=1", { force: true })).toBe("/login?return_to=%2Faccount%2Fapps%3Fx%3D1&force=1");
+  });
+});
+
+describe(`the lockout is recorded in the database, not only in the cache (${databaseKind})`, () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+  });
+  afterAll(() => redis?.dispose());
+
+  it("concurrent wrong passwords check at most lockoutAfter passwords and lock the account; a Redis flush or restart leaves it locked", async () => {
+    const hasher = fastHasher();
+    let verified = 0;
+    const counting = { ...hasher, hash: hasher.hash.bind(hasher), verify: async (hash: string, password: string) => (verified++, hasher.verify(hash, password)) };
+    const ctx = await createTestContainer({
+      env: { ...THROTTLE_ENV, REDIS_URL: redis.url },
+      overrides: { cache: new RedisCache({ url: redis.url, logger: silentLogger, prefix: `t:${randomUUID()}:` }), passwordHasher: counting },
+    });
+    try {
+      await runStartupTasks(ctx.container);
+      const user = await ctx.container.users.create({ email: `race-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD });
+      verified = 0;
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => ctx.container.passwordLogin.authenticate(user.email, "wrong-password", { ipAddress: `192.0.2.${i + 1}` })),
+      );
+      expect(verified).toBeLessThanOrEqual(4); // AUTHLY_LOGIN_LOCKOUT_AFTER
+      expect(answers.filter((a) => a.status === "invalid_credentials").length).toBeLessThanOrEqual(4);
+      const row = await ctx.container.users.findById(user.id);
+      expect(row?.lockedUntil?.getTime()).toBeGreaterThan(ctx.clock.nowMs());
+
+      // The cache forgets everything: the row still refuses, without a password check.
+      await redis.flush();
+      verified = 0;
+      expect(await ctx.container.passwordLogin.authenticate(user.email, PASSWORD, { ipAddress: "192.0.2.200" })).toMatchObject({ status: "throttled", locked: true });
+      await redis.stop();
+      await redis.start();
+      expect(await ctx.container.passwordLogin.authenticate(user.email, PASSWORD, { ipAddress: "192.0.2.201" })).toMatchObject({ status: "throttled", locked: true });
+      expect(verified).toBe(0);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it("a flush between failures does not reset the count that leads to the lockout", async () => {
+    const ctx = await createTestContainer({ env: { ...THROTTLE_ENV, REDIS_URL: redis.url }, overrides: { cache: new RedisCache({ url: redis.url, logger: silentLogger, prefix: `t:${randomUUID()}:` }) } });
+    try {
+      await runStartupTasks(ctx.container);
+      const user = await ctx.container.users.create({ email: `flush-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD });
+      const attempt = (password: string) => ctx.container.passwordLogin.authenticate(user.email, password, { ipAddress: "192.0.2.50" });
+      for (let i = 0; i < 3; i++) {
+        const answer = await attempt("wrong-password");
+        if (answer.status === "throttled") ctx.clock.advance(answer.retryAfterSeconds * 1000);
+        await redis.flush(); // delays and counters in the cache are gone each time
+      }
+      // The 4th failure (AUTHLY_LOGIN_LOCKOUT_AFTER) locks, counted on the row.
+      expect(await attempt("wrong-password")).toMatchObject({ status: "throttled", locked: true });
+      expect((await ctx.container.users.findById(user.id))?.lockedUntil).not.toBeNull();
+    } finally {
+      await ctx.cleanup();
+    }
   });
 });

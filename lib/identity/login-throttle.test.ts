@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Cache } from "../cache/cache";
 import { MemoryCache } from "../cache/memory-cache";
 import type { AuditEventInput } from "../audit/audit-log";
-import type { Session, User } from "../generated/prisma/client";
+import type { User } from "../generated/prisma/client";
+import type { IssuedSession } from "../sessions/browser-session";
 import { silentLogger } from "../observability/logger";
 import { ManualClock } from "../server/clock";
 import { addressBlock, LoginThrottle, type LoginThrottleSettings } from "./login-throttle";
@@ -33,6 +34,7 @@ function recordingCache(inner: Cache): { cache: Cache; written: string[] } {
 /** UserService stand-in: one known account, counting password checks. */
 class FakeUsers {
   verifications = 0;
+  clock: ManualClock = new ManualClock(0);
   readonly user: User;
   constructor(email = ALICE, readonly password = PASSWORD) {
     this.user = { id: "user-1", email, lockedUntil: null, failedLoginCount: 0, status: "active" } as unknown as User;
@@ -46,19 +48,35 @@ class FakeUsers {
   async findById(id: string) {
     return id === this.user.id ? { ...this.user } : null;
   }
-  async verifyPassword(email: string, password: string) {
+  /** Counts attempts on the row as UserService.beginPasswordAttempt does (the record behind a lockout). */
+  async beginPasswordAttempt(email: string, periodMs: number) {
+    if (!this.knows(email)) return null;
+    const now = this.clock.nowMs();
+    const row = this.user as unknown as { lockedUntil: Date | null; failedLoginCount: number; failedLoginSince: Date | null };
+    if (!(row.lockedUntil && row.lockedUntil.getTime() > now)) {
+      if (row.lockedUntil || !row.failedLoginSince || row.failedLoginSince.getTime() <= now - periodMs) {
+        row.lockedUntil = null;
+        row.failedLoginCount = 1;
+        row.failedLoginSince = new Date(now);
+      } else {
+        row.failedLoginCount += 1;
+      }
+    }
+    return { user: { ...this.user }, attempt: row.failedLoginCount };
+  }
+  async verifyUserPassword(user: User | null, password: string) {
     this.verifications++;
-    return { user: this.knows(email) && password === this.password ? { ...this.user } : null, rehashed: false };
+    return { user: user && password === this.password ? { ...user } : null, rehashed: false };
   }
   async recordLockout(_id: string, lockedUntil: Date, failedLoginCount: number) {
     Object.assign(this.user, { lockedUntil, failedLoginCount });
   }
   async clearLockout(id: string) {
-    Object.assign(this.user, { lockedUntil: null, failedLoginCount: 0 });
+    Object.assign(this.user, { lockedUntil: null, failedLoginCount: 0, failedLoginSince: null });
     return this.findById(id);
   }
   async recordLogin() {
-    Object.assign(this.user, { lockedUntil: null, failedLoginCount: 0 });
+    Object.assign(this.user, { lockedUntil: null, failedLoginCount: 0, failedLoginSince: null });
   }
 }
 
@@ -66,10 +84,11 @@ function setup(options: { settings?: Partial<LoginThrottleSettings>; cache?: Cac
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const { cache, written } = recordingCache(options.cache ?? new MemoryCache({ clock }));
   const users = options.users ?? new FakeUsers();
+  users.clock = clock;
   const audit: AuditEventInput[] = [];
   const throttle = new LoginThrottle({ cache, clock, logger: silentLogger, settings: { ...DEFAULTS, ...options.settings }, keySecret: options.keySecret ?? randomBytes(32) });
   const sessions = {
-    start: async (input: { userId: string }) => ({ id: "session-1", userId: input.userId, amr: ["pwd"] }) as unknown as Session,
+    start: async (input: { userId: string }) => ({ id: "session-1", userId: input.userId, amr: ["pwd"], cookieHandle: "handle-1" }) as unknown as IssuedSession,
     reauthenticate: async () => null,
   };
   const login = new PasswordLoginService({

@@ -11,8 +11,10 @@
  *
  * A refused attempt never reaches the password check (OWASP ASVS 2.2.1, NIST SP 800-63B §5.2.2).
  *
- * Everything lives in the shared cache (Redis when configured), so every instance sees the same
- * counters. The times in the stored values come from the injected clock; cache TTLs only bound how
+ * The counters live in the shared cache (Redis when configured), so every instance sees the same
+ * counters. For an existing account the record is the user row: every attempt is also counted there
+ * (UserService.beginPasswordAttempt) and a lockout is written there first, so a flushed or restarted
+ * cache loses delays, never a lockout or the count that leads to one (PasswordLoginService). The times in the stored values come from the injected clock; cache TTLs only bound how
  * long an entry is kept. Each attempt is counted atomically before its password is checked, so
  * concurrent guesses cannot exceed `lockoutAfter` password checks per account and period.
  *
@@ -20,10 +22,12 @@
  * sign-in keeps working, unprotected, rather than locking everyone out (as the protocol rate limits).
  */
 import { createHmac } from "node:crypto";
-import { isIPv6 } from "node:net";
 import type { Cache } from "../cache/cache";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
+import { addressBlock } from "../security/address-block";
+
+export { addressBlock };
 
 export interface LoginThrottleSettings {
   /** From this many consecutive failures on one account, each further attempt waits (config AUTHLY_LOGIN_DELAY_AFTER). */
@@ -202,6 +206,16 @@ export class LoginThrottle {
     return { ...assessment, addressLockedUntil };
   }
 
+  /**
+   * Puts a lockout recorded on the user row (the record) back into the cache, after the cache lost
+   * it (flushed, restarted, evicted), so the next attempts are refused before reaching the database.
+   */
+  async restoreLock(email: string, until: Date): Promise<void> {
+    await this.writeUntil(this.accountKey(email), "lock", until.getTime()).catch((error: unknown) =>
+      this.deps.logger.error("login throttle unavailable; lockout not cached", { err: error }),
+    );
+  }
+
   /** A successful sign-in: the account's failures, delay and lockout are forgotten (not the address's). */
   async recordSuccess(email: string): Promise<void> {
     await this.reset(email).catch((error: unknown) => this.deps.logger.error("login throttle unavailable; counters not cleared", { err: error }));
@@ -225,6 +239,16 @@ export class LoginThrottle {
 
   private get lockoutMs(): number {
     return this.settings.lockoutSeconds * 1000;
+  }
+
+  /** The period over which failures are counted (and a lockout's length), in ms. */
+  get periodMs(): number {
+    return this.lockoutMs;
+  }
+
+  /** Failures that lock an account. */
+  get lockoutAfter(): number {
+    return this.settings.lockoutAfter;
   }
 
   private refusal(scope: ThrottleScope, locked: boolean, until: number, now: number): ThrottledAttempt {
@@ -260,25 +284,4 @@ export class LoginThrottle {
 
 function secondsUntil(until: number, now: number): number {
   return Math.max(1, Math.ceil((until - now) / 1000));
-}
-
-/**
- * The unit an address lockout applies to: an IPv4 address, or the /64 network of an IPv6 address
- * (one subscriber usually holds a whole /64, RFC 6177 §2, so single IPv6 addresses are free to vary).
- */
-export function addressBlock(ipAddress: string): string {
-  const address = ipAddress.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(address)) return address;
-  const [head = "", tail = ""] = address.split("::");
-  const headGroups = head ? head.split(":") : [];
-  const tailGroups = address.includes("::") ? (tail ? tail.split(":") : []) : [];
-  // An embedded IPv4 tail counts as two groups; it never reaches the first four.
-  const tailLength = tailGroups.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
-  const groups = address.includes("::") ? [...headGroups, ...Array<string>(8 - headGroups.length - tailLength).fill("0"), ...tailGroups] : headGroups;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
 }

@@ -13,7 +13,7 @@ import type { AuditEventInput, AuditLog } from "../audit/audit-log";
 import type { Session, User } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
-import { PASSWORD_AMR, type BrowserSessionService } from "../sessions/browser-session";
+import { PASSWORD_AMR, type BrowserSessionService, type IssuedSession } from "../sessions/browser-session";
 import type { LoginThrottle } from "./login-throttle";
 import { MAX_PASSWORD_LENGTH, type UserService } from "./user-service";
 
@@ -45,7 +45,7 @@ export type LoginActor = { type: AuditEventInput["actorType"]; id?: string };
 export class PasswordLoginService {
   constructor(
     private readonly deps: {
-      users: Pick<UserService, "findByEmail" | "findById" | "verifyPassword" | "recordLockout" | "clearLockout" | "recordLogin">;
+      users: Pick<UserService, "findByEmail" | "findById" | "beginPasswordAttempt" | "verifyUserPassword" | "recordLockout" | "clearLockout" | "recordLogin">;
       throttle: LoginThrottle;
       sessions: Pick<BrowserSessionService, "start" | "reauthenticate">;
       audit: Pick<AuditLog, "record">;
@@ -86,15 +86,33 @@ export class PasswordLoginService {
       return { status: "throttled", retryAfterSeconds: check.retryAfterSeconds, locked: check.locked };
     }
 
-    const { user } = await this.deps.users.verifyPassword(email, password);
+    // The account's own count, in the same statement that reads it: the record behind a lockout.
+    const counted = await this.deps.users.beginPasswordAttempt(email, this.deps.throttle.periodMs);
+    const nowMs = this.deps.clock.nowMs();
+    if (counted && counted.user.lockedUntil && counted.user.lockedUntil.getTime() > nowMs) {
+      // Locked on the row while the cache forgot it (flushed, restarted, evicted): refused all the same.
+      await this.deps.throttle.restoreLock(email, counted.user.lockedUntil);
+      const retryAfterSeconds = Math.max(1, Math.ceil((counted.user.lockedUntil.getTime() - nowMs) / 1000));
+      await this.audit("user.login", meta, { outcome: "failure", targetType: "user", targetId: counted.user.id, details: { reason: "locked", scope: "account", retryAfterSeconds } });
+      return { status: "throttled", retryAfterSeconds, locked: true };
+    }
+    const number = Math.max(check.number, counted?.attempt ?? 0);
+    if (number > this.deps.throttle.lockoutAfter) {
+      // Attempts raced past the gate while another one is locking the account: no password check.
+      await this.audit("user.login", meta, { outcome: "failure", ...(counted && { targetType: "user", targetId: counted.user.id }), details: { reason: "locked", scope: "account" } });
+      return { status: "throttled", retryAfterSeconds: this.deps.throttle.periodMs / 1000, locked: true };
+    }
+
+    const { user } = await this.deps.users.verifyUserPassword(counted?.user ?? null, password);
     if (user) {
       await this.deps.throttle.recordSuccess(email);
-      if (user.failedLoginCount > 0 || user.lockedUntil !== null) await this.deps.users.recordLogin(user.id);
+      // The row's count (and any lockout) is cleared: this attempt was counted before the check.
+      await this.deps.users.recordLogin(user.id);
       return { status: "ok", user };
     }
 
-    const assessment = this.deps.throttle.assessFailure(check);
-    const account = assessment.accountLockedUntil ? await this.deps.users.findByEmail(email) : null;
+    const assessment = this.deps.throttle.assessFailure({ allowed: true, number });
+    const account = counted?.user ?? null;
     // The user row first, then the cache: a refused attempt that finds the cache locked always finds the row locked too.
     if (account && assessment.accountLockedUntil) await this.deps.users.recordLockout(account.id, assessment.accountLockedUntil, assessment.failures);
     const failure = await this.deps.throttle.recordFailure(email, meta.ipAddress, assessment);
@@ -122,9 +140,12 @@ export class PasswordLoginService {
    * The browser session for a user who just authenticated with a password. The same user signing
    * in again re-authenticates within the current session (new auth_time, same sid, so relying
    * parties that hold the sid still reach it at logout); another user replaces it, and the previous
-   * user is signed out of this browser with the logout notifications that go with it.
+   * user is signed out of this browser with the logout notifications that go with it. Either way
+   * the session comes with a new cookie handle, which the caller writes into the cookie: the
+   * browser's previous cookie stops working (OWASP Session Management Cheat Sheet: renew the
+   * session ID after any privilege level change; session fixation).
    */
-  async startSession(user: User, options: SessionEstablishment): Promise<Session> {
+  async startSession(user: User, options: SessionEstablishment): Promise<IssuedSession> {
     const meta = options.meta ?? {};
     const authentication = { amr: PASSWORD_AMR, acr: options.acr ?? null, ipAddress: meta.ipAddress, userAgent: meta.userAgent };
     const current = options.current;

@@ -106,7 +106,7 @@ export class UserService {
 
   /** Clears a recorded lockout and failure count; null when there is no such user. */
   async clearLockout(userId: string): Promise<User | null> {
-    const cleared = await this.deps.prisma.user.updateMany({ where: { id: userId, tenantId: this.deps.tenantId }, data: { lockedUntil: null, failedLoginCount: 0 } });
+    const cleared = await this.deps.prisma.user.updateMany({ where: { id: userId, tenantId: this.deps.tenantId }, data: { lockedUntil: null, failedLoginCount: 0, failedLoginSince: null } });
     return cleared.count === 1 ? this.findById(userId) : null;
   }
 
@@ -114,8 +114,42 @@ export class UserService {
   async recordLogin(userId: string): Promise<void> {
     await this.deps.prisma.user.updateMany({
       where: { id: userId, tenantId: this.deps.tenantId },
-      data: { lastLoginAt: this.deps.clock.now(), lockedUntil: null, failedLoginCount: 0 },
+      data: { lastLoginAt: this.deps.clock.now(), lockedUntil: null, failedLoginCount: 0, failedLoginSince: null },
     });
+  }
+
+  /**
+   * Counts a password attempt on the account before its password is checked, in one statement
+   * that reads the row: the authoritative count behind the lockout (NIST SP 800-63B §5.2.2), so a
+   * flushed or restarted cache never resets it, and concurrent attempts each get their own number.
+   * Attempts are counted over a period that starts with the first one (`periodMs`); while the
+   * account is locked nothing is counted. Null when no account has this email. A successful sign-in
+   * clears the count (`recordLogin`).
+   */
+  async beginPasswordAttempt(email: string, periodMs: number): Promise<{ user: User; attempt: number } | null> {
+    const now = this.deps.clock.now();
+    const periodStart = new Date(now.getTime() - periodMs);
+    const rows = await this.deps.prisma.$queryRawUnsafe<User[]>(
+      `UPDATE "User" SET
+         "failedLoginCount" = CASE WHEN "lockedUntil" > $3 THEN "failedLoginCount"
+                                   WHEN "lockedUntil" IS NOT NULL OR "failedLoginSince" IS NULL OR "failedLoginSince" <= $4 THEN 1
+                                   ELSE "failedLoginCount" + 1 END,
+         "failedLoginSince" = CASE WHEN "lockedUntil" > $3 THEN "failedLoginSince"
+                                   WHEN "lockedUntil" IS NOT NULL OR "failedLoginSince" IS NULL OR "failedLoginSince" <= $4 THEN $3
+                                   ELSE "failedLoginSince" END,
+         -- An expired lockout is over: a fresh count starts.
+         "lockedUntil" = CASE WHEN "lockedUntil" > $3 THEN "lockedUntil" ELSE NULL END
+       WHERE "tenantId" = $1 AND "email" = $2
+       RETURNING *`,
+      this.deps.tenantId,
+      email.trim().toLowerCase(),
+      now,
+      periodStart,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const user = normalizeUserRow(row);
+    return { user, attempt: user.failedLoginCount };
   }
 
   countAdmins(): Promise<number> {
@@ -127,7 +161,11 @@ export class UserService {
    * replaced by a fresh argon2id one with the configured parameters.
    */
   async verifyPassword(email: string, password: string): Promise<PasswordCheck> {
-    const user = await this.findByEmail(email);
+    return this.verifyUserPassword(await this.findByEmail(email), password);
+  }
+
+  /** The same for a user row already read (or null for an unknown email). */
+  async verifyUserPassword(user: User | null, password: string): Promise<PasswordCheck> {
     if (!user || !user.passwordHash || user.status !== "active") {
       // Spend comparable time on unknown users so timing does not reveal which emails exist.
       await this.deps.passwordHasher.hash(password.slice(0, MAX_PASSWORD_LENGTH)).catch(() => undefined);
@@ -140,4 +178,16 @@ export class UserService {
     const updated = await this.deps.prisma.user.update({ where: { id: user.id }, data: { passwordHash } });
     return { user: updated, rehashed: true };
   }
+}
+
+/** A User row read with raw SQL: timestamps as Dates whichever driver read them. */
+function normalizeUserRow(row: User): User {
+  const out = { ...row } as Record<string, unknown>;
+  for (const key of ["emailVerified", "phoneNumberVerified"]) if (typeof out[key] !== "boolean") out[key] = out[key] === true || out[key] === "t";
+  for (const key of ["passwordChangedAt", "failedLoginSince", "lockedUntil", "lastLoginAt", "createdAt", "updatedAt"]) {
+    const value = out[key];
+    if (value !== null && value !== undefined && !(value instanceof Date)) out[key] = new Date(String(value));
+  }
+  out.failedLoginCount = Number(out.failedLoginCount);
+  return out as unknown as User;
 }

@@ -2,12 +2,16 @@ import type { Cache } from "../cache/cache";
 import { RateLimiter, type RateLimitDecision } from "../cache/rate-limiter";
 import type { Logger } from "../observability/logger";
 import { OAuthError } from "../oauth/errors";
+import { addressBlock } from "./address-block";
 
 export type LimitedEndpoint = "authorize" | "token" | "introspect" | "revoke" | "userinfo" | "logout";
 
 /**
  * Per-IP and per-client fixed-window limits for the protocol endpoints, counted in the shared
  * cache (Redis when configured, so every instance sees the same counters). A limit of 0 is off.
+ * Without Redis the counters get an in-process cache of their own: whatever floods them evicts
+ * only other counters, never the entries other services keep. No security decision rests on them
+ * (revocations, lockouts and replay guards are recorded in the database).
  * When the cache fails the request is let through (fail open) and the failure is logged: an
  * outage of the limiter must not become an outage of the token endpoint.
  */
@@ -30,7 +34,9 @@ export class ProtocolRateLimits {
    * With the in-process cache the answer is synchronous (undefined, or a throw); with Redis it is a promise.
    */
   checkIp(endpoint: LimitedEndpoint, ip: string): void | Promise<void> {
-    if (this.perIp) return this.check(this.perIp, `${endpoint}:${ip}`);
+    // An IPv6 client is counted by its /64 (RFC 6177 §2), so rotating addresses within it neither
+    // escapes the limit nor creates a counter per address.
+    if (this.perIp) return this.check(this.perIp, `${endpoint}:${addressBlock(ip)}`);
   }
 
   /** Same, per client_id. */
