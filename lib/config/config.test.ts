@@ -37,7 +37,7 @@ describe("loadConfig", () => {
 
   it("uses PostgreSQL when DATABASE_URL is set and never prints its password", () => {
     const config = loadConfig({ DATABASE_URL: "postgresql://app:s3cret@db.internal:5433/authly" }, { cwd });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgresql://app:s3cret@db.internal:5433/authly" });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgresql://app:s3cret@db.internal:5433/authly", queryTimeoutMs: 10_000 });
     expect(describeDatabase(config)).toBe("PostgreSQL at db.internal:5433/authly");
   });
 

@@ -10,6 +10,7 @@ import {
   type Environment,
   type SecretProvider,
 } from "./secret-providers";
+import { parseEgressAllowList } from "../security/egress";
 
 /** One schema for every environment variable Authly reads (documented in .env.example). */
 const booleanString = z
@@ -61,10 +62,25 @@ export const envSchema = z.object({
   AUTHLY_PASSWORD_PARALLELISM: intString(1, 64).default(1),
   AUTHLY_KEY_ROTATION_DAYS: intString(0, 3650).default(90),
   AUTHLY_KEY_CACHE_SECONDS: intString(1, 86_400).default(300),
+  AUTHLY_REVOCATION_SYNC_SECONDS: intString(1, 3600).default(2),
+  AUTHLY_DATABASE_TIMEOUT_SECONDS: intString(1, 600).default(10),
   AUTHLY_RATE_LIMIT_WINDOW_SECONDS: intString(1, 86_400).default(60),
   AUTHLY_RATE_LIMIT_PER_IP: intString(0, 100_000_000).default(1200),
   AUTHLY_RATE_LIMIT_PER_CLIENT: intString(0, 100_000_000).default(1200),
   AUTHLY_TRUST_PROXY: booleanString.default(false),
+  /** Hosts and networks registered URLs may reach although they are not public (lib/security/egress.ts). */
+  AUTHLY_EGRESS_ALLOW_HOSTS: z
+    .string()
+    .max(8192)
+    .transform((v, ctx) => {
+      const parsed = parseEgressAllowList(v);
+      if (typeof parsed === "string") {
+        ctx.addIssue({ code: "custom", message: `${parsed}; expected host names, IP addresses or CIDR networks, comma-separated` });
+        return z.NEVER;
+      }
+      return v.split(/[\s,]+/).filter(Boolean);
+    })
+    .optional(),
   AUTHLY_SESSION_IDLE_MINUTES: intString(1, 525_600).default(30),
   AUTHLY_SESSION_MAX_HOURS: intString(1, 8_760).default(12),
   AUTHLY_LOGIN_DELAY_AFTER: intString(1, 1000).default(3),
@@ -96,7 +112,7 @@ export interface AppConfig {
   /** The issuer identifier: https URL, no query or fragment, no trailing slash (RFC 8414 §2). */
   issuer: string;
   dataDir: string;
-  database: { kind: "embedded"; dataDir: string } | { kind: "postgres"; url: string };
+  database: { kind: "embedded"; dataDir: string } | { kind: "postgres"; url: string; queryTimeoutMs: number };
   redisUrl: string | undefined;
   masterKey: string | undefined;
   admin: { email: string | undefined; password: string | undefined };
@@ -110,10 +126,20 @@ export interface AppConfig {
     /** How long an instance trusts its in-memory copy of the signing keys. */
     cacheSeconds: number;
   };
+  /**
+   * How often an instance reads the revocations other instances recorded (the database is the
+   * record; Redis announcements only make them arrive sooner).
+   */
+  revocationSyncSeconds: number;
   /** Fixed-window limits for the protocol endpoints; 0 disables a limit. */
   rateLimit: { windowSeconds: number; perIp: number; perClient: number };
   /** Take the client address from X-Forwarded-For (only behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /**
+   * Outbound requests to registered URLs (jwks_uri, sector_identifier_uri, backchannel_logout_uri):
+   * host names, IP addresses and CIDR networks allowed although not public (docs/security.md).
+   */
+  egress: { allowHosts: readonly string[] };
   /** Browser sessions end after this much inactivity, and in any case this long after sign-in. */
   session: { idleSeconds: number; absoluteSeconds: number };
   /**
@@ -225,7 +251,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): A
     port: e.PORT,
     issuer,
     dataDir,
-    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL } : { kind: "embedded", dataDir },
+    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL, queryTimeoutMs: e.AUTHLY_DATABASE_TIMEOUT_SECONDS * 1000 } : { kind: "embedded", dataDir },
     redisUrl: e.REDIS_URL,
     masterKey: e.AUTHLY_MASTER_KEY,
     admin: { email: e.AUTHLY_ADMIN_EMAIL?.toLowerCase(), password: e.AUTHLY_ADMIN_PASSWORD },
@@ -238,12 +264,14 @@ export function loadConfig(env: Environment, options: LoadConfigOptions = {}): A
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     keys: { rotationDays: e.AUTHLY_KEY_ROTATION_DAYS, cacheSeconds: e.AUTHLY_KEY_CACHE_SECONDS },
+    revocationSyncSeconds: e.AUTHLY_REVOCATION_SYNC_SECONDS,
     rateLimit: {
       windowSeconds: e.AUTHLY_RATE_LIMIT_WINDOW_SECONDS,
       perIp: e.AUTHLY_RATE_LIMIT_PER_IP,
       perClient: e.AUTHLY_RATE_LIMIT_PER_CLIENT,
     },
     trustProxy: e.AUTHLY_TRUST_PROXY,
+    egress: { allowHosts: e.AUTHLY_EGRESS_ALLOW_HOSTS ?? [] },
     session: {
       idleSeconds: e.AUTHLY_SESSION_IDLE_MINUTES * 60,
       absoluteSeconds: e.AUTHLY_SESSION_MAX_HOURS * 3600,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../observability/logger";
-import type { SqlDatabase } from "./sql";
+import type { SqlDatabase, SqlRunner } from "./sql";
 
 /**
  * Applies prisma/migrations/* in order and records them in Prisma's own `_prisma_migrations`
@@ -51,6 +51,12 @@ export async function applyMigrations(
   migrations: MigrationFile[],
   logger: Logger,
 ): Promise<MigrationResult> {
+  // Migrations may take long on a large database: no query timeout for them.
+  const runner = sql.unbounded ?? sql;
+  return runMigrations(runner, migrations, logger);
+}
+
+async function runMigrations(sql: SqlRunner, migrations: MigrationFile[], logger: Logger): Promise<MigrationResult> {
   await sql.exec(bookkeepingTable);
   const rows = await sql.query<{ migration_name: string; checksum: string }>(
     `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,

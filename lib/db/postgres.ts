@@ -2,6 +2,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
 import type { Database } from "./database";
+import { isDatabaseUnavailable } from "./availability";
 import { DatabaseUnavailableError, summarizeCause } from "./errors";
 import type { SqlDatabase, SqlRunner } from "./sql";
 
@@ -50,10 +51,15 @@ function runnerFor(client: pg.Pool | pg.PoolClient): SqlRunner {
     async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
       if (client instanceof pg.Pool) {
         const conn = await client.connect();
+        let failure: unknown;
         try {
           return await inTransaction(conn, fn);
+        } catch (error) {
+          failure = error;
+          throw error;
         } finally {
-          conn.release();
+          // A connection whose query timed out may still be busy on the server: drop it.
+          conn.release(failure !== undefined && isDatabaseUnavailable(failure) ? (failure as Error) : undefined);
         }
       }
       return inTransaction(client, fn);
@@ -77,7 +83,18 @@ async function inTransaction<T>(conn: pg.PoolClient, fn: (tx: SqlRunner) => Prom
 export interface OpenPostgresOptions {
   connectTimeoutMs?: number;
   maxConnections?: number;
+  /**
+   * Longest a query may run (server-side statement_timeout, and a client-side read timeout a
+   * little longer for a server that stopped answering at all). Default 10 s. Migrations and the
+   * start-up lock run on a separate connection without it.
+   */
+  queryTimeoutMs?: number;
 }
+
+/** Default longest query, in ms (AUTHLY_DATABASE_TIMEOUT_SECONDS). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/** The client-side read timeout allows this much beyond the server's statement timeout. */
+const CLIENT_TIMEOUT_MARGIN_MS = 2_000;
 
 /** Opens PostgreSQL through @prisma/adapter-pg. Fails with DatabaseUnavailableError naming the host. */
 export async function openPostgres(url: string, options: OpenPostgresOptions = {}): Promise<Database> {
@@ -87,15 +104,37 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   } catch {
     throw new DatabaseUnavailableError("PostgreSQL database", "DATABASE_URL is not a valid URL");
   }
-  const pool = new pg.Pool({
+  const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const common = {
     connectionString: target.connectionString,
+    // Waiting for a connection (pool full, or the server not accepting) ends, and becomes a 503.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // TCP keep-alive: a connection to a server that vanished is noticed and dropped.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+  const pool = new pg.Pool({
+    ...common,
     max: options.maxConnections ?? 10,
-    // Unqualified names (migrations, raw SQL) resolve in Authly's schema.
-    options: `-c search_path=${quoteIdent(target.schema)}`,
+    // Unqualified names (migrations, raw SQL) resolve in Authly's schema. A statement that runs
+    // longer than the timeout is cancelled by the server (57014); a transaction left idle is ended.
+    options: `-c search_path=${quoteIdent(target.schema)} -c statement_timeout=${queryTimeoutMs} -c idle_in_transaction_session_timeout=${queryTimeoutMs * 3}`,
+    // A server that does not answer at all (paused, partitioned) cannot cancel anything: the
+    // client gives up on its own a little later ("Query read timeout").
+    query_timeout: queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
+  // Migrations and the start-up lock: no timeouts (a migration may take long; a second instance
+  // waits for the first one's migrations), one connection at a time, opened only when needed.
+  let maintenancePool: pg.Pool | undefined;
+  const maintenance = () => {
+    if (!maintenancePool) {
+      maintenancePool = new pg.Pool({ ...common, max: 2, options: `-c search_path=${quoteIdent(target.schema)}` });
+      maintenancePool.on("error", () => undefined);
+    }
+    return maintenancePool;
+  };
 
   try {
     const client = await pool.connect();
@@ -117,8 +156,13 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   const base = runnerFor(pool);
   const sql: SqlDatabase = {
     ...base,
+    unbounded: {
+      query: (text, params) => runnerFor(maintenance()).query(text, params),
+      exec: (text) => runnerFor(maintenance()).exec(text),
+      transaction: (fn) => runnerFor(maintenance()).transaction(fn),
+    },
     async withExclusiveLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-      const conn = await pool.connect();
+      const conn = await maintenance().connect();
       const key = lockKey(name);
       try {
         // Session-level advisory lock: held until unlocked or the connection drops (a killed
@@ -146,6 +190,7 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
     async close() {
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
+      await maintenancePool?.end().catch(() => undefined);
     },
   };
 }

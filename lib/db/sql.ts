@@ -9,6 +9,11 @@ export interface SqlRunner {
 
 export interface SqlDatabase extends SqlRunner {
   /**
+   * The same, without the query timeout: for migrations, which may legitimately run long.
+   * Absent where there is no timeout (the embedded database).
+   */
+  unbounded?: SqlRunner;
+  /**
    * Runs fn while holding an exclusive lock shared by every process using this database
    * (PostgreSQL advisory lock; the embedded database is single-process and locks in memory).
    */

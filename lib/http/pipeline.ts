@@ -1,17 +1,19 @@
 import type { Container } from "../server/container";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/availability";
+import { isInvalidTextInput } from "../db/errors";
 import { OAuthError, oauthErrorResponse } from "../oauth/errors";
 import { requestIdFrom } from "../security/headers";
+import { clientAddress as resolveClientAddress } from "./client-address";
 import { methodNotAllowed, mutableHeadersOf, serverError } from "./responses";
 import { allowedMethods } from "./routes";
 import type { Route } from "./types";
 
-/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+/**
+ * The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy.
+ * Decided by lib/http/client-address.ts, the same function the page door uses.
+ */
 export function clientAddress(request: Request, container: Container, socketAddress: string | undefined): string {
-  if (container.config.trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded.slice(0, 64);
-  }
-  return socketAddress ?? "unknown";
+  return resolveClientAddress({ socketAddress, forwardedFor: request.headers.get("x-forwarded-for"), trustProxy: container.config.trustProxy }) ?? "unknown";
 }
 
 /**
@@ -50,6 +52,16 @@ export async function runRoute(route: Route, request: Request, container: Contai
       if (error instanceof OAuthError) {
         if (error.status >= 500) container.logger.error("protocol error", { path: route.path, requestId, error });
         response = oauthErrorResponse(error);
+      } else if (isDatabaseUnavailable(error)) {
+        // A paused, unreachable or overloaded database (statement or connection timeout): the
+        // request may succeed later. RFC 9110 §15.6.4 503 with Retry-After, never a hang or a 500.
+        container.logger.warn("database unavailable", { path: route.path, requestId, error });
+        response = oauthErrorResponse(new OAuthError("temporarily_unavailable", "the service is temporarily unavailable, try again later", { status: 503, headers: { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) } }));
+      } else if (isInvalidTextInput(error)) {
+        // Text the database cannot store that got past the edge checks (lib/http/input.ts): the
+        // request is malformed (RFC 6749 §5.2 invalid_request), not the server broken.
+        container.logger.warn("input the database cannot store", { path: route.path, requestId, error });
+        response = oauthErrorResponse(new OAuthError("invalid_request", "the request contains text that cannot be processed"));
       } else {
         container.logger.error("unhandled error in route", { path: route.path, requestId, error });
         response = serverError(requestId);

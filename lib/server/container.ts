@@ -34,8 +34,11 @@ import { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { DiscoveryDocuments } from "../oauth/metadata";
 import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
+import { TokenStore } from "../oauth/token-store";
 import { securityHeaders } from "../security/headers";
 import { ProtocolRateLimits } from "../security/rate-limits";
+import { EgressPolicy, loopbackEgressAllowed } from "../security/egress";
+import { RemoteKeySets } from "../oauth/remote-jwks";
 import { ScopeService } from "../scopes/scope-service";
 import { BrowserSessionService } from "../sessions/browser-session";
 import { DEFAULT_TENANT_ID } from "../tenancy/tenant";
@@ -47,6 +50,7 @@ import { PasswordResetService } from "../identity/password-reset";
 import { RegistrationService } from "../identity/registration";
 import { UserTokenService } from "../identity/user-tokens";
 import { systemClock, type Clock } from "./clock";
+import { DeferredWork } from "./deferred-work";
 
 /**
  * The composition root: the only place that constructs services. Everything a service needs
@@ -79,7 +83,10 @@ export interface Container {
   /** The security headers every response gets (both doors), computed once from the issuer. */
   readonly securityHeaders: readonly (readonly [string, string])[];
   readonly clientAuth: ClientAuthenticator;
+  /** Revoked access tokens by jti: recorded in the database, held in memory by every instance. */
   readonly revocations: RevocationList;
+  /** The locking transactions of code redemption, refresh rotation and revocation. */
+  readonly tokenStore: TokenStore;
   readonly accessTokens: AccessTokenService;
   readonly tokenRevoker: IssuedTokenRevoker;
   readonly discovery: { oauth: DiscoveryDocuments };
@@ -106,6 +113,8 @@ export interface Container {
   /** Self-registration and email verification; password reset by email (single-use mailed links). */
   readonly registration: RegistrationService;
   readonly passwordReset: PasswordResetService;
+  /** Work done after an answer (a reset request's lookup, mail and audit); drained by close(), awaited in tests with settled(). */
+  readonly deferredWork: DeferredWork;
   /** Back-Channel Logout 1.0 delivery queue; started with `{ background: true }`. */
   readonly backchannelLogout: BackchannelLogoutWorker;
   close(): Promise<void>;
@@ -127,7 +136,7 @@ export function createLoggerFromConfig(config: AppConfig): Logger {
 }
 
 export async function openDatabase(config: AppConfig): Promise<Database> {
-  return config.database.kind === "embedded" ? openEmbedded(config.database.dataDir) : openPostgres(config.database.url);
+  return config.database.kind === "embedded" ? openEmbedded(config.database.dataDir) : openPostgres(config.database.url, { queryTimeoutMs: config.database.queryTimeoutMs });
 }
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -148,18 +157,28 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const audit = new AuditLog({ prisma, clock, logger: logger.child({ component: "audit" }), tenantId });
   const scopes = new ScopeService({ prisma, tenantId, audit });
   const users = new UserService({ prisma, passwordHasher, clock, audit, tenantId });
-  const clients = new ClientService({ prisma, scopes, audit, clock, tenantId, cache, logger: logger.child({ component: "clients" }) });
+  // OWASP SSRF Prevention Cheat Sheet: one policy for every request to a registered URL (lib/security/egress.ts).
+  const egress = new EgressPolicy({ allowLoopback: loopbackEgressAllowed(config.issuer), allowHosts: config.egress.allowHosts });
+  const clients = new ClientService({ prisma, scopes, audit, clock, tenantId, cache, logger: logger.child({ component: "clients" }), egress });
   const signingKeys = new SigningKeyService({ prisma, encryption: keyEncryption, clock, logger: logger.child({ component: "keys" }), audit, tenantId });
   const keyStore = new KeyStore({ signingKeys, cache, clock, logger: logger.child({ component: "key-store" }), cacheSeconds: config.keys.cacheSeconds });
   const keyRotation = new KeyRotationSchedule({ signingKeys, keyStore, db, clock, logger: logger.child({ component: "key-rotation" }), rotationDays: config.keys.rotationDays });
   const readiness = new ReadinessCheck({ database: db, cache: config.redisUrl ? cache : undefined });
 
-  const rateLimits = new ProtocolRateLimits(cache, logger.child({ component: "rate-limit" }), config.rateLimit);
-  const clientAuth = new ClientAuthenticator({ clients, cache, clock, logger: logger.child({ component: "client-auth" }), rateLimits, issuer: config.issuer });
-  const revocations = new RevocationList({ prisma, cache, clock, logger, tenantId });
+  // Without Redis, protocol rate-limit counters live in a memory pool of their own (bounded, evicting).
+  const rateLimitCache: Cache = cache.kind === "memory" ? new MemoryCache({ clock, logger: logger.child({ component: "rate-limit-cache" }) }) : cache;
+  const rateLimits = new ProtocolRateLimits(rateLimitCache, logger.child({ component: "rate-limit" }), config.rateLimit);
+  const remoteKeySets = new RemoteKeySets({ egress, clock });
+  // Code redemption, refresh rotation, revocation and used assertion ids: one statement or one
+  // locking transaction each (token-store.ts).
+  const tokenStore = new TokenStore({ sql: db.sql, tenantId });
+  const clientAuth = new ClientAuthenticator({ clients, assertions: tokenStore, clock, logger: logger.child({ component: "client-auth" }), rateLimits, issuer: config.issuer, remoteKeySets });
+  // The database is the record of revocations; every instance holds the live ones in memory.
+  const revocations = new RevocationList({ source: tokenStore, cache, clock, logger: logger.child({ component: "revocations" }),
+    options: { syncIntervalMs: config.revocationSyncSeconds * 1000, maxStalenessMs: Math.max(30_000, config.revocationSyncSeconds * 10_000) } });
   const accessTokens = new AccessTokenService({ signer: keyStore, clock, issuer: config.issuer, revocations });
   const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId });
-  const tokenRevoker = new IssuedTokenRevoker({ prisma, clock, revocations, audit, tenantId });
+  const tokenRevoker = new IssuedTokenRevoker({ store: tokenStore, clock, revocations });
   // One document for RFC 8414 and OpenID Connect Discovery (they must agree).
   const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, build: providerMetadata }) };
   // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
@@ -183,15 +202,16 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }) });
   const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects, passwordLogin,
     logger: logger.child({ component: "interactions" }) });
-  const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId });
+  const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId, egress });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
   const mailer: Mailer = overrides.mailer ?? (config.mail.smtpUrl
     ? new SmtpMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, clock, logger: logger.child({ component: "mail" }) })
     : new OutboxMailer({ dir: outboxDir(config.dataDir), from: config.mail.from, clock, logger: logger.child({ component: "mail" }) }));
   const userTokens = new UserTokenService({ prisma, clock, tenantId });
+  const deferredWork = new DeferredWork({ logger: logger.child({ component: "deferred-work" }) });
   const mailFlows = { prisma, tenantId, users, tokens: userTokens, passwordHasher, mailer, settings: tenantSettings, audit, cache, issuer: config.issuer };
   const registration = new RegistrationService({ ...mailFlows, logger: logger.child({ component: "registration" }) });
-  const passwordReset = new PasswordResetService({ ...mailFlows, clock, logout, logger: logger.child({ component: "password-reset" }) });
+  const passwordReset = new PasswordResetService({ ...mailFlows, clock, logout, tokenRevoker, deferred: deferredWork, logger: logger.child({ component: "password-reset" }) });
   const account = new AccountService({ prisma, clock, tenantId, audit, cache, passwordHasher, grants, logout, tokenRevoker });
 
   let closed = false;
@@ -217,6 +237,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     prisma,
     clientAuth,
     revocations,
+    tokenStore,
     accessTokens,
     tokenRevoker,
     discovery,
@@ -232,16 +253,21 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     mailer,
     registration,
     passwordReset,
+    deferredWork,
     backchannelLogout,
     async close() {
       if (closed) return;
       closed = true;
+      // First, while the database, cache and mailer are still open: work promised after an answer.
+      await deferredWork.close();
       await keyRotation.stop();
       await expiredRecords.stop();
       await backchannelLogout.stop();
+      await revocations.close();
       await mailer.close().catch(() => undefined);
       await keyStore.close();
       await cache.close().catch(() => undefined);
+      if (rateLimitCache !== cache) await rateLimitCache.close().catch(() => undefined);
       await db.close();
     },
   };

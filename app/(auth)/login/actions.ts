@@ -3,16 +3,18 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { pageRequestMeta } from "@/lib/http/page-door";
 import { MAX_EMAIL_LENGTH, type LoginMeta } from "@/lib/identity/password-login";
 import { MAX_PASSWORD_LENGTH } from "@/lib/identity/user-service";
+import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { INTERACTION_COOKIE } from "@/lib/oauth/interactions";
 import { getContainer } from "@/lib/server/instance";
-import { clientAddressFromHeaders } from "../request-meta";
 import { loadInteraction, requestInteractionLocale, signInTranslator } from "./request-locale";
 import { safeReturnTo } from "./return-to";
 
 export interface LoginState {
-  error?: "invalid_credentials" | "expired" | "throttled";
+  /** unavailable: the database did not answer in time (RFC 9110 §15.6.4 spirit: try again shortly). */
+  error?: "invalid_credentials" | "expired" | "throttled" | "unavailable";
   /** The text of a throttled answer (how long to wait), in the page's language. */
   message?: string;
   /** The email to show again after a failed attempt (never the password). */
@@ -42,7 +44,12 @@ export async function signIn(_previous: LoginState, formData: FormData): Promise
   if (!parsed.success) return { error: "invalid_credentials" };
   const { interaction, email, password } = parsed.data;
   const [container, cookieStore, meta] = await Promise.all([getContainer(), cookies(), requestMeta()]);
-  const outcome = await container.interactions.submitLogin(interaction, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value, email, password, meta);
+  let outcome: Awaited<ReturnType<typeof container.interactions.submitLogin>>;
+  try {
+    outcome = await container.interactions.submitLogin(interaction, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value, email, password, meta);
+  } catch (error) {
+    return unavailableState(error, email);
+  }
   if (outcome.status === "invalid_interaction") return { error: "expired" };
   if (outcome.status !== "signed_in") return failureState(outcome, email, interaction);
   await container.sessions.writeCookie(cookieStore, outcome.session);
@@ -65,21 +72,34 @@ export async function signInDirect(_previous: LoginState, formData: FormData): P
   if (!parsed.success) return { error: "invalid_credentials" };
   const { email, password } = parsed.data;
   const [container, cookieStore, meta] = await Promise.all([getContainer(), cookies(), requestMeta()]);
-  const outcome = await container.passwordLogin.authenticate(email, password, meta);
-  if (outcome.status !== "ok") return failureState(outcome, email);
-  const current = await container.sessions.fromCookies(cookieStore);
-  const session = await container.passwordLogin.startSession(outcome.user, { current, meta });
+  let session: Awaited<ReturnType<typeof container.passwordLogin.startSession>>;
+  try {
+    const outcome = await container.passwordLogin.authenticate(email, password, meta);
+    if (outcome.status !== "ok") return failureState(outcome, email);
+    const current = await container.sessions.fromCookies(cookieStore);
+    session = await container.passwordLogin.startSession(outcome.user, { current, meta });
+  } catch (error) {
+    return unavailableState(error, email);
+  }
   await container.sessions.writeCookie(cookieStore, session);
   redirect(safeReturnTo(parsed.data.return_to));
 }
 
+/** Address and request id as server.ts decided them (lib/http/page-door.ts), never the client's own headers. */
 async function requestMeta(): Promise<LoginMeta> {
-  const [container, requestHeaders] = await Promise.all([getContainer(), headers()]);
-  return {
-    ipAddress: clientAddressFromHeaders(requestHeaders, container.config.trustProxy),
-    userAgent: requestHeaders.get("user-agent") ?? undefined,
-    requestId: requestHeaders.get("x-request-id") ?? undefined,
-  };
+  const requestHeaders = await headers();
+  const { ipAddress, requestId } = pageRequestMeta(requestHeaders);
+  return { ipAddress, userAgent: requestHeaders.get("user-agent") ?? undefined, requestId };
+}
+
+/**
+ * A database that did not answer in time (lib/db/availability.ts): the form says "try again in a
+ * moment" instead of an error page. Anything else is rethrown.
+ */
+async function unavailableState(error: unknown, email: string): Promise<LoginState> {
+  if (!isDatabaseUnavailable(error)) throw error;
+  (await getContainer()).logger.warn("sign-in: database unavailable", { error });
+  return { error: "unavailable", email };
 }
 
 /** The form state after a failure; a throttled answer says how long to wait, in the page's language. */

@@ -16,6 +16,7 @@ interface LoginFormProps {
     submitting: string;
     invalidCredentials: string;
     expired: string;
+    unavailable: string;
     forgotPassword: string;
   };
   /** Where "Forgot your password?" leads. */
@@ -29,7 +30,12 @@ const inputClass =
 export function LoginForm({ action, hidden, defaultEmail, labels, forgotPasswordHref }: LoginFormProps) {
   const [state, formAction, pending] = useActionState(action, {});
   const failed = state.error === "invalid_credentials";
-  const message = state.error === "invalid_credentials" ? labels.invalidCredentials : state.error === "expired" ? labels.expired : state.message;
+  const fixedMessages: Partial<Record<NonNullable<LoginState["error"]>, string>> = {
+    invalid_credentials: labels.invalidCredentials,
+    expired: labels.expired,
+    unavailable: labels.unavailable,
+  };
+  const message = (state.error && fixedMessages[state.error]) ?? state.message;
   const describedBy = state.error ? "login-error" : undefined;
   return (
     <form action={formAction} className="mt-6 space-y-4">

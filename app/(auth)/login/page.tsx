@@ -75,6 +75,7 @@ function formLabels(t: Translator) {
     submitting: t("submitting"),
     invalidCredentials: t("invalidCredentials"),
     expired: t("expired"),
+    unavailable: t("unavailable"),
     forgotPassword: t("forgotPassword"),
   };
 }
