@@ -7,6 +7,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { ScopeService } from "../scopes/scope-service";
 import type { Clock } from "../server/clock";
 import { ValidationError, fromZodIssues } from "../server/errors";
+import { EgressError, type Egress } from "../security/egress";
 import { hashSecret, randomToken } from "../security/secrets";
 import { originOf } from "../oidc/session-state";
 import { redirectHosts } from "../oidc/subject";
@@ -94,7 +95,17 @@ export class ClientService {
   private subscription: Promise<unknown> | undefined;
 
   constructor(
-    private readonly deps: { prisma: PrismaClient; scopes: ScopeService; audit: AuditLog; clock: Clock; tenantId: string; cache: Cache; logger: Logger },
+    private readonly deps: {
+      prisma: PrismaClient;
+      scopes: ScopeService;
+      audit: AuditLog;
+      clock: Clock;
+      tenantId: string;
+      cache: Cache;
+      logger: Logger;
+      /** Fetches sector_identifier_uri documents (lib/security/egress.ts). */
+      egress: Egress;
+    },
   ) {}
 
   /** Listens for client changes made by other instances (Redis pub/sub when configured). */
@@ -174,7 +185,7 @@ export class ClientService {
       }
     }
     if (c.subjectType === "pairwise") {
-      const sectorProblem = await checkSectorIdentifier(c.sectorIdentifierUri, redirectUris);
+      const sectorProblem = await checkSectorIdentifier(c.sectorIdentifierUri, redirectUris, this.deps.egress, this.deps.logger);
       if (sectorProblem) issues.push({ field: "sectorIdentifierUri", message: sectorProblem });
     } else if (c.sectorIdentifierUri !== undefined) {
       issues.push({ field: "sectorIdentifierUri", message: "only pairwise clients have a sector identifier" });
@@ -308,25 +319,38 @@ export class ClientService {
   }
 }
 
+/** The largest sector_identifier_uri document accepted (a JSON list of redirect URIs). */
+const SECTOR_DOCUMENT_MAX_BYTES = 64 * 1024;
+const SECTOR_FETCH_TIMEOUT_MS = 5_000;
+
 /**
  * OIDC Core §8.1 and Registration §5: a pairwise client whose redirect URIs span several hosts
  * needs a sector_identifier_uri; when one is given, it must be https (loopback http allowed) and
- * serve a JSON array that contains every redirect URI of the client. Returns a problem, or null.
+ * serve a JSON array that contains every redirect URI of the client. The document is fetched
+ * through the egress policy (lib/security/egress.ts: checked addresses, no redirects, size cap,
+ * timeout); a refusal is a validation problem. Returns a problem, or null.
  */
-async function checkSectorIdentifier(sectorIdentifierUri: string | undefined, redirectUris: readonly string[]): Promise<string | null> {
+async function checkSectorIdentifier(sectorIdentifierUri: string | undefined, redirectUris: readonly string[], egress: Egress, logger: Logger): Promise<string | null> {
   if (sectorIdentifierUri === undefined) {
     return redirectHosts(redirectUris).length > 1 ? "is required for a pairwise client whose redirect URIs have several hosts (OIDC Core §8.1)" : null;
   }
   if (!isWebUrl(sectorIdentifierUri)) return "must be an https URL";
   let listed: unknown;
   try {
-    const response = await fetch(sectorIdentifierUri, { redirect: "error", signal: AbortSignal.timeout(5000), headers: { accept: "application/json" } });
-    if (!response.ok) return `could not be fetched (HTTP ${response.status})`;
-    const text = await response.text();
-    if (text.length > 64 * 1024) return "serves a document that is too large";
-    listed = JSON.parse(text);
-  } catch {
-    return "could not be fetched or is not JSON";
+    const response = await egress.fetch(sectorIdentifierUri, {
+      method: "GET",
+      headers: { accept: "application/json" },
+      maxBytes: SECTOR_DOCUMENT_MAX_BYTES,
+      timeoutMs: SECTOR_FETCH_TIMEOUT_MS,
+    });
+    if (response.status < 200 || response.status > 299) return `could not be fetched (HTTP ${response.status})`;
+    listed = JSON.parse(response.body.toString("utf8"));
+  } catch (error) {
+    if (!(error instanceof EgressError)) return "could not be fetched or is not JSON";
+    // The egress message names a host or an address and the rule, never a path or a body.
+    logger.info("sector_identifier_uri not fetched", { reason: error.message });
+    if (error.reason === "too_large") return "serves a document that is too large";
+    return `could not be fetched (${error.message})`;
   }
   if (!Array.isArray(listed) || !listed.every((u) => typeof u === "string")) return "must serve a JSON array of URIs (OIDC Registration §5)";
   const missing = redirectUris.filter((u) => !listed.includes(u));

@@ -15,6 +15,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { Client, LogoutDelivery, Prisma, PrismaClient } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { TokenSigner } from "../oauth/access-token";
+import { EgressError, EgressPolicy, EgressRefusedError, loopbackEgressAllowed, type Egress, type EgressResponse } from "../security/egress";
 import type { Clock } from "../server/clock";
 import { idTokenAlgorithmOf } from "./id-token";
 import type { SubjectIdentifiers } from "./subject";
@@ -28,6 +29,8 @@ export const LOGOUT_TOKEN_TTL_SECONDS = 120;
 
 /** How long the RP has to answer one POST. */
 export const REQUEST_TIMEOUT_MS = 5_000;
+/** §2.8: only the status matters; at most this much of a response body is read, the rest is dropped. */
+export const RESPONSE_MAX_BYTES = 4 * 1024;
 /** How often a started worker looks for due deliveries (it is also kicked right after a logout). */
 export const POLL_INTERVAL_MS = 5_000;
 /** While an attempt runs its row is leased for this long; after a crash another instance retries. */
@@ -65,8 +68,6 @@ export interface DeliveryRunSummary {
   failed: number;
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
 export interface BackchannelLogoutWorkerOptions {
   prisma: PrismaClient;
   clock: Clock;
@@ -76,8 +77,11 @@ export interface BackchannelLogoutWorkerOptions {
   subjects: SubjectIdentifiers;
   issuer: string;
   tenantId: string;
-  /** The HTTP client (tests may pass their own); defaults to the global fetch. */
-  fetch?: FetchLike;
+  /**
+   * The egress policy every POST goes through (lib/security/egress.ts), from the composition root.
+   * Without one, the strict default: no allow-list, loopback only when the issuer is loopback.
+   */
+  egress?: Egress;
 }
 
 type AttemptResult = { ok: true; status: number } | { ok: false; status?: number; error: string };
@@ -109,11 +113,12 @@ export function nextRetryDelayMs(attempts: number, createdAtMs: number, nowMs: n
   return delay;
 }
 
-/** A short, secret-free description of a failed POST (never the URL, never the token). */
+/**
+ * A short, secret-free description of a failed POST (never the path or query, never the token):
+ * the egress error's own message ("timeout", "network error (ECONNREFUSED)", "refused: ...").
+ */
 function describeFailure(error: unknown): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timeout";
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  if (typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code)) return `network error (${code})`;
+  if (error instanceof EgressError) return error.message;
   return "network error";
 }
 
@@ -127,7 +132,11 @@ export class BackchannelLogoutWorker {
   private rerun = false;
   private started = false;
 
-  constructor(private readonly deps: BackchannelLogoutWorkerOptions) {}
+  private readonly egress: Egress;
+
+  constructor(private readonly deps: BackchannelLogoutWorkerOptions) {
+    this.egress = deps.egress ?? new EgressPolicy({ allowLoopback: loopbackEgressAllowed(deps.issuer) });
+  }
 
   /** Signs a fresh Logout Token with the client's ID token algorithm (§2.4: signed like an ID token). */
   signLogoutToken(input: LogoutTokenInput): Promise<string> {
@@ -247,7 +256,7 @@ export class BackchannelLogoutWorker {
     try {
       const token = await this.signLogoutToken({ client, userId: row.userId, sessionId: row.sessionId });
       // The URI registered now (normally the one queued; an updated registration wins).
-      result = await this.post(client.backchannelLogoutUri, token);
+      result = await this.post(client.backchannelLogoutUri, token, client.clientId);
     } catch (error) {
       this.deps.logger.warn("cannot sign a logout token", { error, clientId: client.clientId });
       result = { ok: false, error: "signing failed" };
@@ -256,24 +265,29 @@ export class BackchannelLogoutWorker {
   }
 
   /**
-   * Back-Channel Logout 1.0 §2.5: POST logout_token as a form. Redirects are not followed: the
-   * registered URI is the only place a logout token goes (a redirect counts as a failure).
+   * Back-Channel Logout 1.0 §2.5: POST logout_token as a form, through the egress policy. Redirects
+   * are not followed: the registered URI is the only place a logout token goes (a redirect is a
+   * refusal). A refused URI (private address, plain http, ...) is a failed attempt like any other,
+   * retried by the usual schedule (an operator may fix the allow-list or the client meanwhile).
    */
-  private async post(uri: string, token: string): Promise<AttemptResult> {
-    const send = this.deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
-    let response: Response;
+  private async post(uri: string, token: string, clientId: string): Promise<AttemptResult> {
+    let response: EgressResponse;
     try {
-      response = await send(uri, {
+      response = await this.egress.fetch(uri, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json, */*" },
         body: new URLSearchParams({ logout_token: token }).toString(),
-        redirect: "manual",
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        maxBytes: RESPONSE_MAX_BYTES,
+        overflow: "truncate",
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     } catch (error) {
-      return { ok: false, error: describeFailure(error) };
+      const reason = describeFailure(error);
+      if (error instanceof EgressRefusedError) {
+        this.deps.logger.warn("back-channel logout URI refused by the egress policy", { clientId, reason });
+      }
+      return { ok: false, error: reason };
     }
-    await response.body?.cancel().catch(() => undefined);
     // §2.8: "If the logout succeeded, the RP MUST respond with HTTP 200 OK"; 204 is accepted too
     // (§2.8 notes that some frameworks substitute it).
     if (response.status === 200 || response.status === 204) return { ok: true, status: response.status };
