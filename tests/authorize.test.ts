@@ -51,6 +51,8 @@ describe(`authorization endpoint (${databaseKind})`, () => {
         redirectUris: ["https://app.example.com/cb?tenant=a"],
         grantTypes: ["authorization_code", "refresh_token"],
         scopes: ["openid", "profile", "email", "offline_access"],
+        // RFC 8707 §2: a client may name only the resources registered for it.
+        resources: ["https://api.example.com/", "https://files.example.com/"],
       })
     ).client;
     twoUris = (

@@ -14,6 +14,7 @@ import { claimsRequestSchema, type ClaimsRequest } from "../oidc/claims";
 import { parsePrompt, restrictClaimsRequest } from "../oidc/authentication-request";
 import type { IdTokenService } from "../oidc/id-token";
 import type { ProtocolRateLimits } from "../security/rate-limits";
+import { isAcceptableParam, isAcceptableText } from "../http/input";
 import { OAuthError } from "./errors";
 import { MAX_PARAM_LENGTH, parseScope, readFormBody, readQuery } from "./params";
 import { CODE_CHALLENGE_METHOD, isValidCodeChallenge } from "./pkce";
@@ -104,17 +105,31 @@ export async function readAuthorizationParams(request: Request): Promise<ParamsR
   }
 }
 
+const DUPLICATE = Symbol("duplicate");
+const MALFORMED = Symbol("malformed");
+
 /**
  * One value of a parameter: from the parsed map, or from the lenient parse when it occurs exactly
- * once there. "duplicate" when it repeats (it then cannot be used).
+ * once there. DUPLICATE when it repeats, MALFORMED when it is oversized or breaks the edge text
+ * rule (lib/http/input.ts, as the strict reader would have); either way it cannot be used, looked
+ * up or echoed.
  */
-function single(read: ParamsRead, name: string): string | undefined | "duplicate" {
+function single(read: ParamsRead, name: string): string | undefined | typeof DUPLICATE | typeof MALFORMED {
   if (read.ok) return read.params.get(name);
   if (!read.lenient) return undefined;
   const values = read.lenient.getAll(name).filter((v) => v !== "");
-  if (values.length > 1) return "duplicate";
+  if (values.length > 1) return DUPLICATE;
   const value = values[0];
-  return value !== undefined && value.length <= MAX_PARAM_LENGTH ? value : undefined;
+  if (value === undefined) return undefined;
+  return value.length <= MAX_PARAM_LENGTH && isAcceptableParam(name, value) ? value : MALFORMED;
+}
+
+/** True when every string of a parsed JSON value, member names included, passes the edge text rule. */
+function allTextAcceptable(value: unknown): boolean {
+  if (typeof value === "string") return isAcceptableText(value);
+  if (Array.isArray(value)) return value.every(allTextAcceptable);
+  if (typeof value === "object" && value !== null) return Object.entries(value).every(([k, v]) => isAcceptableText(k) && allTextAcceptable(v));
+  return true;
 }
 
 /**
@@ -147,6 +162,7 @@ const paramsSchema = z.object({
 });
 
 export interface AuthorizationRequestDeps {
+  config: { issuer: string };
   clients: ClientService;
   scopes: ScopeService;
   rateLimits: ProtocolRateLimits;
@@ -160,7 +176,8 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
 
   // check_client. RFC 6749 §4.1.2.1: a missing or invalid client_id is reported to the user, not redirected.
   const clientId = single(read, "client_id");
-  if (clientId === "duplicate") return page(new OAuthError("invalid_request", "client_id is included more than once"));
+  if (clientId === DUPLICATE) return page(new OAuthError("invalid_request", "client_id is included more than once"));
+  if (clientId === MALFORMED) return page(new OAuthError("invalid_request", "client_id is malformed"));
   if (clientId === undefined) return page(new OAuthError("invalid_request", "client_id is missing"));
   const client = clientId.length <= 255 ? await deps.clients.findActive(clientId) : null;
   if (!client) return page(new OAuthError("invalid_client", "the client is unknown or disabled", { status: 400 }));
@@ -170,7 +187,8 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
   const registered = client.redirectUris;
   if (registered.length === 0) return page(new OAuthError("unauthorized_client", "the client has no registered redirect URI"));
   const redirectParam = single(read, "redirect_uri");
-  if (redirectParam === "duplicate") return page(new OAuthError("invalid_request", "redirect_uri is included more than once"));
+  if (redirectParam === DUPLICATE) return page(new OAuthError("invalid_request", "redirect_uri is included more than once"));
+  if (redirectParam === MALFORMED) return page(new OAuthError("invalid_request", "redirect_uri is malformed"));
   let redirectUri: string;
   if (redirectParam === undefined) {
     if (registered.length > 1) return page(new OAuthError("invalid_request", "redirect_uri is required: the client registered more than one"));
@@ -185,7 +203,8 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
 
   // From here on errors are redirected, in the requested response mode when it is a valid one.
   const stateValue = single(read, "state");
-  const state = typeof stateValue === "string" && stateValue !== "duplicate" && stateValue.length <= MAX_STATE_LENGTH ? stateValue : undefined;
+  // A state that repeats, is too long or is malformed is not echoed (nothing of it can be trusted).
+  const state = typeof stateValue === "string" && stateValue.length <= MAX_STATE_LENGTH ? stateValue : undefined;
   const modeValue = single(read, "response_mode");
   const target: ResponseTarget = { redirectUri, responseMode: modeValue === "form_post" ? "form_post" : "query", state };
   const fail = (error: OAuthError): AuthorizationRequestResult => ({ kind: "error_redirect", error, target });
@@ -206,12 +225,9 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     const issue = parsed.error.issues[0]!;
     return fail(new OAuthError("invalid_request", `parameter ${String(issue.path[0] ?? "")} is invalid: ${issue.message}`));
   }
+  // Everything read here is stored (Interaction.params is jsonb, AuthorizationCode.nonce is text);
+  // the reader has already refused NUL and other text PostgreSQL cannot store (lib/http/input.ts).
   const p = parsed.data;
-  // Everything read here is stored (Interaction.params is jsonb, AuthorizationCode.nonce is text),
-  // and PostgreSQL stores no NUL character in either: refuse it rather than fail later.
-  for (const [name, value] of Object.entries(p)) {
-    if (typeof value === "string" && value.includes("\u0000")) return fail(new OAuthError("invalid_request", `parameter ${name} contains a NUL character`));
-  }
 
   // check_response_type. RFC 6749 §4.1.1 / OAuth 2.1 §4.1.1: response_type is REQUIRED and "code".
   if (p.response_type === undefined) return fail(new OAuthError("invalid_request", "response_type is missing"));
@@ -255,12 +271,13 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
   const enabled = candidates.length > 0 ? await deps.scopes.enabledNames() : new Set<string>();
   const scopes = candidates.filter((s) => enabled.has(s));
 
-  // check_resource. RFC 8707 §2: each resource is an absolute URI without a fragment, else invalid_target;
-  // a client with registered resources may only ask for those.
+  // check_resource. RFC 8707 §2: each resource is an absolute URI without a fragment, and one the
+  // client may obtain tokens for, else invalid_target: its registered resources or the issuer itself
+  // (Authly's own APIs). A client with none registered cannot name another resource server.
   const resources = p.resource === undefined ? [] : [...new Set(p.resource.split(" "))];
   for (const resource of resources) {
     if (!isAbsoluteUriWithoutFragment(resource)) return fail(new OAuthError("invalid_target", "a resource must be an absolute URI without a fragment"));
-    if (client.resources.length > 0 && !client.resources.includes(resource)) {
+    if (resource !== deps.config.issuer && !client.resources.includes(resource)) {
       return fail(new OAuthError("invalid_target", "the resource is not allowed for this client"));
     }
   }
@@ -282,8 +299,8 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(new OAuthError("invalid_request", "claims must be a JSON object"));
     const checked = claimsRequestSchema.safeParse(value);
     if (!checked.success) return fail(new OAuthError("invalid_request", "claims is not a valid claims request"));
-    // A JSON escape can smuggle in the NUL refused above.
-    if (JSON.stringify(checked.data).includes("\\u0000")) return fail(new OAuthError("invalid_request", "claims contains a NUL character"));
+    // JSON escapes can smuggle in what the reader refuses (\u0000, a lone \ud800): same rule inside.
+    if (!allTextAcceptable(checked.data)) return fail(new OAuthError("invalid_request", "claims contains a control character or malformed text"));
     // User claims the client may not have are dropped, like its scopes above.
     claims = restrictClaimsRequest(checked.data, client.scopes);
   }

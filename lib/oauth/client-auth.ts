@@ -1,13 +1,14 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
-import type { Cache } from "../cache/cache";
 import type { ClientService } from "../clients/client-service";
 import type { Client } from "../generated/prisma/client";
+import { isAcceptableText } from "../http/input";
 import type { Logger } from "../observability/logger";
 import type { LimitedEndpoint, ProtocolRateLimits } from "../security/rate-limits";
 import { equalSecretHashes, hashSecret } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import { OAuthError } from "./errors";
+import type { RemoteKeySets } from "./remote-jwks";
 
 /** RFC 7523 §2.2 */
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -24,17 +25,23 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
+/** Text that passes the edge rule (lib/http/input.ts): no NUL or other control character, no lone surrogate. */
+const acceptableText = (value: string) => isAcceptableText(value);
+
 const basicCredentials = z.object({
-  clientId: z.string().min(1).max(255),
-  clientSecret: z.string().min(1).max(512),
+  clientId: z.string().min(1).max(255).refine(acceptableText),
+  clientSecret: z.string().min(1).max(512).refine(acceptableText),
 });
 
 const assertionClaims = z.object({
   iss: z.string().min(1),
   sub: z.string().min(1),
-  jti: z.string().min(1).max(256),
+  // The jti becomes part of a replay-guard key (RFC 7523 §3 item 7): the same text rule.
+  jti: z.string().min(1).max(256).refine(acceptableText),
   exp: z.number(),
 });
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function invalidClient(description: string, usedBasic: boolean): OAuthError {
   // RFC 6749 §5.2: 401 with WWW-Authenticate when the client tried the Authorization header.
@@ -49,11 +56,20 @@ function formDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, " "));
 }
 
-/** Parses `Authorization: Basic ...` (RFC 7617); throws invalid_client when it is malformed. */
+/**
+ * Parses `Authorization: Basic ...` (RFC 7617); throws invalid_client when it is malformed: not
+ * base64, not UTF-8 (RFC 7617 §2.1 charset="UTF-8"), or, once form-decoded (RFC 6749 §2.3.1),
+ * outside the edge text rule (client_id and client_secret are VSCHAR, RFC 6749 Appendix A.1, A.2).
+ */
 function parseBasic(header: string): { clientId: string; clientSecret: string } {
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
   if (!match) throw invalidClient("malformed Basic credentials", true);
-  const decoded = Buffer.from(match[1]!, "base64").toString("utf8");
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Buffer.from(match[1]!, "base64"));
+  } catch {
+    throw invalidClient("malformed Basic credentials", true);
+  }
   const colon = decoded.indexOf(":");
   if (colon < 0) throw invalidClient("malformed Basic credentials", true);
   let parsed;
@@ -82,11 +98,14 @@ export class ClientAuthenticator {
   constructor(
     private readonly deps: {
       clients: ClientService;
-      cache: Cache;
+      /** The record of used client assertion ids (TokenStore). */
+      assertions: { recordClientAssertion(clientId: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> };
       clock: Clock;
       logger: Logger;
       rateLimits: ProtocolRateLimits;
       issuer: string;
+      /** Key sets behind jwks_uri, fetched through the egress policy (lib/oauth/remote-jwks.ts). */
+      remoteKeySets: RemoteKeySets;
     },
   ) {}
 
@@ -118,18 +137,14 @@ export class ClientAuthenticator {
       const { clientId, secretHash } = credentials;
       const bodyClientId = params.get("client_id");
       if (bodyClientId !== undefined && bodyClientId !== clientId) throw new OAuthError("invalid_request", "client_id does not match the credentials");
-      const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
-      if (limited) await limited; // synchronous with the in-process cache
-      const found = this.secretClient(clientId, secretHash, "client_secret_basic", true);
+      const found = this.secretClient(clientId, secretHash, "client_secret_basic", true, endpoint);
       const client = found instanceof Promise ? await found : found;
       return { client, method: "client_secret_basic" };
     }
     if (postSecret !== undefined) {
       const clientId = params.get("client_id");
       if (!clientId) throw invalidClient("client_id is required with client_secret", false);
-      const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
-      if (limited) await limited; // synchronous with the in-process cache
-      const found = this.secretClient(clientId, hashSecret(postSecret), "client_secret_post", false);
+      const found = this.secretClient(clientId, hashSecret(postSecret), "client_secret_post", false, endpoint);
       const client = found instanceof Promise ? await found : found;
       return { client, method: "client_secret_post" };
     }
@@ -141,15 +156,32 @@ export class ClientAuthenticator {
     }
     const clientId = params.get("client_id");
     if (!clientId) throw invalidClient("client authentication is required", false);
-    const limited = this.deps.rateLimits.checkClient(endpoint, clientId);
-    if (limited) await limited; // synchronous with the in-process cache
-    const client = await this.deps.clients.findActive(clientId);
+    const found = this.knownClient(clientId, endpoint);
+    const client = found instanceof Promise ? await found : found;
     // OAuth 2.1 §2.4: a public client identifies itself with client_id only ("none").
     if (!client || client.tokenEndpointAuthMethod !== "none") throw invalidClient("client authentication failed", false);
     return { client, method: "none" };
   }
 
-  private secretClient(clientId: string, presentedHash: string, method: ClientAuthMethod, usedBasic: boolean): Client | Promise<Client> {
+  /**
+   * The active client named by a request, counted against its per-client rate limit. Only a
+   * client that exists is counted: a counter per unknown client_id would let anyone fill the
+   * cache with keys of their choosing. The count comes before the secret or assertion is checked,
+   * so failed authentications of a real client count too. Synchronous when the client cache and
+   * the rate-limit cache both answer in process (the hot path, docs/architecture.md).
+   */
+  private knownClient(clientId: string, endpoint: LimitedEndpoint): Client | null | Promise<Client | null> {
+    const found = this.deps.clients.findActive(clientId);
+    return found instanceof Promise ? found.then((client) => this.counted(client, endpoint)) : this.counted(found, endpoint);
+  }
+
+  private counted(client: Client | null, endpoint: LimitedEndpoint): Client | null | Promise<Client | null> {
+    if (!client) return null;
+    const limited = this.deps.rateLimits.checkClient(endpoint, client.clientId); // throws the 429 when over
+    return limited ? limited.then(() => client) : client;
+  }
+
+  private secretClient(clientId: string, presentedHash: string, method: ClientAuthMethod, usedBasic: boolean, endpoint: LimitedEndpoint): Client | Promise<Client> {
     const check = (client: Client | null): Client => {
       const ok =
         client !== null &&
@@ -161,7 +193,7 @@ export class ClientAuthenticator {
       if (!ok) throw invalidClient("client authentication failed", usedBasic);
       return client;
     };
-    const found = this.deps.clients.findActive(clientId);
+    const found = this.knownClient(clientId, endpoint);
     return found instanceof Promise ? found.then(check) : check(found);
   }
 
@@ -175,11 +207,10 @@ export class ClientAuthenticator {
     } catch {
       claimed = undefined;
     }
-    if (!claimed || claimed.length > 255) throw invalidClient("client_assertion is malformed", false);
+    // The claimed client id is looked up: the edge text rule applies to it like to any client_id.
+    if (!claimed || claimed.length > 255 || !isAcceptableText(claimed)) throw invalidClient("client_assertion is malformed", false);
     if (bodyClientId !== undefined && bodyClientId !== claimed) throw invalidClient("client_id does not match the assertion", false);
-    const limited = this.deps.rateLimits.checkClient(endpoint, claimed);
-    if (limited) await limited; // synchronous with the in-process cache
-    const client = await this.deps.clients.findActive(claimed);
+    const client = await this.knownClient(claimed, endpoint);
     if (!client || client.tokenEndpointAuthMethod !== "private_key_jwt") throw invalidClient("client authentication failed", false);
 
     const getKey = this.keySetFor(client);
@@ -209,7 +240,9 @@ export class ClientAuthenticator {
     if (claims.data.exp > nowSeconds + MAX_ASSERTION_LIFETIME_SECONDS) throw invalidClient("client_assertion expires too far in the future", false);
     // RFC 7523 §3 item 7: a jti may be used only once; remember it until the assertion expires.
     const ttlMs = Math.max(1, claims.data.exp + CLOCK_SKEW_SECONDS - nowSeconds) * 1000;
-    const fresh = await this.deps.cache.setIfAbsent(`assertion-jti:${client.clientId}:${claims.data.jti}`, "1", { ttlMs });
+    // Recorded in the database (not an evictable cache): a flushed or restarted Redis must not
+    // make a captured assertion usable again.
+    const fresh = await this.deps.assertions.recordClientAssertion(client.id, claims.data.jti, new Date(this.deps.clock.nowMs() + ttlMs), this.deps.clock.now());
     if (!fresh) throw invalidClient("client_assertion has already been used", false);
     return client;
   }
@@ -221,7 +254,8 @@ export class ClientAuthenticator {
     let getKey: JWTVerifyGetKey | undefined;
     try {
       if (client.jwks) getKey = createLocalJWKSet(client.jwks as unknown as Parameters<typeof createLocalJWKSet>[0]);
-      else if (client.jwksUri) getKey = createRemoteJWKSet(new URL(client.jwksUri), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      // A refused or failing jwks_uri makes jwtVerify throw a non-JOSE error: logged, then invalid_client.
+      else if (client.jwksUri) getKey = this.deps.remoteKeySets.keySet(client.jwksUri);
     } catch (error) {
       this.deps.logger.warn("a client's registered keys are unusable", { clientId: client.clientId, error });
       return undefined;

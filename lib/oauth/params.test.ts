@@ -30,6 +30,46 @@ describe("parseParams", () => {
     }
   });
 
+  it("decodes like URLSearchParams where that gives valid UTF-8, keeping a stray % as it is", () => {
+    for (const body of ["a=%zz%41", "a=100%", "a=%4", "a=%C3%A9%ZZ", "a=x%2By+z", "a=%F0%9F%98%80", "a=%ef%bf%bd"]) {
+      expect(parseParams(body).get("a")).toBe(new URLSearchParams(body).get("a"));
+    }
+  });
+
+  it.each([
+    ["a lone continuation byte", "a=%80"],
+    ["a truncated sequence", "a=%C3"],
+    ["an overlong encoding", "a=%C0%AF"],
+    ["an encoded surrogate (CESU-8)", "a=%ED%A0%80"],
+    ["a code point above U+10FFFF", "a=%F4%90%80%80"],
+    ["invalid UTF-8 next to a stray %", "a=%ZZ%FF"],
+    ["invalid UTF-8 in a name", "%FF=1"],
+  ])("refuses percent-encoded bytes that are not UTF-8: %s", async (_name, body) => {
+    const e = await errorOf(() => parseParams(body));
+    expect([e.status, e.error]).toEqual([400, "invalid_request"]);
+  });
+
+  it.each([
+    ["an encoded NUL", "client_id=a%00b"],
+    ["a NUL as the whole value", "grant_type=%00"],
+    ["a tab", "scope=api%09x"],
+    ["a line feed", "state=a%0Ab"],
+    ["DEL", "code=x%7F"],
+    ["a control character in a name", "a%00b=1"],
+    ["a raw NUL (not percent-encoded)", "client_id=a\u0000b"],
+    ["a raw lone surrogate", "nonce=a\ud800"],
+    ["a line feed in a resource", "resource=urn:a&resource=urn:b%0A"],
+  ])("refuses control characters and lone surrogates (lib/http/input.ts): %s", async (_name, body) => {
+    const e = await errorOf(() => parseParams(body));
+    expect([e.status, e.error]).toEqual([400, "invalid_request"]);
+    expect(e.description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
+  });
+
+  it("lets the claims parameter carry JSON whitespace (RFC 8259 §2) but not NUL", async () => {
+    expect(parseParams("claims=%7B%0A%09%22userinfo%22%3A%7B%7D%0D%0A%7D").get("claims")).toBe('{\n\t"userinfo":{}\r\n}');
+    expect((await errorOf(() => parseParams("claims=%7B%00%7D"))).error).toBe("invalid_request");
+  });
+
   it("treats empty values as omitted (RFC 6749 §3.1)", () => {
     expect(parseParams("scope=&grant_type=x").has("scope")).toBe(false);
   });
@@ -55,12 +95,29 @@ describe("readFormBody", () => {
     const e = await errorOf(readFormBody(form(new Uint8Array([0x61, 0x3d, 0xff, 0xfe]))));
     expect([e.status, e.error]).toEqual([400, "invalid_request"]);
   });
+
+  it("answers 400 for a NUL or invalid UTF-8, raw or percent-encoded, with and without Content-Length", async () => {
+    for (const body of [new Uint8Array([...new TextEncoder().encode("client_id=a"), 0x00, 0x62]), "client_id=a%00b", "client_id=a%FFb"]) {
+      const streamed = new Request("http://localhost/oauth/token", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new Blob([body]).stream(), duplex: "half" } as RequestInit);
+      for (const request of [form(body), streamed]) {
+        const e = await errorOf(readFormBody(request));
+        expect([e.status, e.error]).toEqual([400, "invalid_request"]);
+      }
+    }
+  });
 });
 
 describe("readQuery and parseScope", () => {
   it("parses the query with the same rules", async () => {
     expect(readQuery(new Request("http://localhost/x?client_id=a&state=b")).get("state")).toBe("b");
     expect((await errorOf(() => readQuery(new Request("http://localhost/x?state=a&state=b")))).error).toBe("invalid_request");
+  });
+
+  it("refuses a NUL or invalid UTF-8 in the query", async () => {
+    for (const query of ["client_id=a%00b", "client_id=%C3%28", "state=%0D%0A"]) {
+      const e = await errorOf(() => readQuery(new Request(`http://localhost/x?${query}`)));
+      expect([e.status, e.error]).toEqual([400, "invalid_request"]);
+    }
   });
 
   it("splits scope tokens and rejects characters outside RFC 6749 §3.3", async () => {

@@ -1,3 +1,4 @@
+import { isAcceptableParam, isAcceptableText } from "../http/input";
 import { OAuthError } from "./errors";
 
 /** Largest form body a protocol endpoint reads (a private_key_jwt assertion fits comfortably). */
@@ -17,6 +18,9 @@ const repeatable = new Set(["resource"]);
  * Parses `application/x-www-form-urlencoded` text into a map, enforcing the RFC 6749 §3.1 /
  * §3.2 rule that "request and response parameters MUST NOT be included more than once", and
  * rejecting oversized values. Parameters sent without a value are treated as omitted (§3.1).
+ * Names and values must be valid UTF-8 once percent-decoded and pass the edge text rule
+ * (lib/http/input.ts: no NUL or other control character, no lone surrogate); anything else is
+ * `invalid_request` (RFC 6749 §5.2: "malformed"), before any of it reaches a lookup.
  */
 export function parseParams(text: string): Map<string, string> {
   const params = new Map<string, string>();
@@ -25,6 +29,9 @@ export function parseParams(text: string): Map<string, string> {
     if (++count > MAX_PARAMS) throw new OAuthError("invalid_request", "too many parameters");
     if (name.length > 128) throw new OAuthError("invalid_request", "parameter name too long");
     if (value.length > MAX_PARAM_LENGTH) throw new OAuthError("invalid_request", `parameter ${safeName(name)} is too long`);
+    if (!isAcceptableText(name) || !isAcceptableParam(name, value)) {
+      throw new OAuthError("invalid_request", `parameter ${safeName(name)} contains a control character or malformed text`);
+    }
     const previous = params.get(name);
     if (previous !== undefined) {
       if (!repeatable.has(name)) throw new OAuthError("invalid_request", `parameter ${safeName(name)} is included more than once`); // RFC 6749 §3.1
@@ -40,19 +47,47 @@ export function parseParams(text: string): Map<string, string> {
 }
 
 /**
- * The name/value pairs of a form body. Without "%" or "+" there is nothing to decode, so a plain
- * split gives exactly what URLSearchParams would (the common case: tokens are URL-safe); anything
- * else goes through URLSearchParams.
+ * The name/value pairs of a form body, split and decoded as the WHATWG URL Standard's
+ * application/x-www-form-urlencoded parser does (§5.1: "+" is a space, a "%" not followed by two
+ * hex digits stays as it is), except that percent-encoded bytes that are not UTF-8 are refused
+ * rather than replaced with U+FFFD. Without "%" or "+" there is nothing to decode (the common
+ * case: tokens are URL-safe).
  */
-function formEntries(text: string): Iterable<[string, string]> {
-  if (text.includes("%") || text.includes("+")) return new URLSearchParams(text);
+function formEntries(text: string): [string, string][] {
+  const decode = text.includes("%") || text.includes("+");
   const entries: [string, string][] = [];
   for (const pair of text.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    entries.push(eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)]);
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? "" : pair.slice(eq + 1);
+    entries.push(decode ? [decodeComponent(name), decodeComponent(value)] : [name, value]);
   }
   return entries;
+}
+
+function decodeComponent(raw: string): string {
+  const text = raw.includes("+") ? raw.replace(/\+/g, " ") : raw;
+  if (!text.includes("%")) return text;
+  try {
+    // Throws on a malformed escape and on escapes that are not UTF-8; both are handled below.
+    return decodeURIComponent(text);
+  } catch {
+    return decodeLenientEscapes(text);
+  }
+}
+
+/** Percent-decoding that keeps a "%" without two hex digits (WHATWG URL §1.3); the bytes must be UTF-8. */
+function decodeLenientEscapes(text: string): string {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (const match of text.matchAll(/%[0-9A-Fa-f]{2}/g)) {
+    if (match.index > start) parts.push(Buffer.from(text.slice(start, match.index), "utf8"));
+    parts.push(Uint8Array.of(parseInt(match[0].slice(1), 16)));
+    start = match.index + 3;
+  }
+  if (start < text.length) parts.push(Buffer.from(text.slice(start), "utf8"));
+  return decodeUtf8(Buffer.concat(parts), "a percent-encoded parameter");
 }
 
 function safeName(name: string): string {
@@ -98,11 +133,11 @@ function readFormBodyChecked(request: Request): Promise<Map<string, string>> {
   );
 }
 
-function decodeUtf8(bytes: Uint8Array): string {
+function decodeUtf8(bytes: Uint8Array, what = "the request body"): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new OAuthError("invalid_request", "the request body is not valid UTF-8");
+    throw new OAuthError("invalid_request", `${what} is not valid UTF-8`);
   }
 }
 

@@ -3,8 +3,8 @@
  * Authorization header, or §2.2 form body on POST), answering the claims the token's scopes
  * (Core §5.4) and claims request (§5.5) release for its subject. Errors per RFC 6750 §3.
  *
- * The token is verified in memory (keys from the key store, revocation from the jti list); the
- * database is read once: the token's row joined to its user.
+ * The token is verified in memory (keys from the key store, revocation from the jti list) and must
+ * be meant for UserInfo (its `aud`); the database is read once: the token's row joined to its user.
  */
 import type { RouteHandler } from "../http/types";
 import type { AccessTokenClaims } from "../oauth/access-token";
@@ -13,8 +13,12 @@ import { readFormBody } from "../oauth/params";
 import type { Client } from "../generated/prisma/client";
 import type { Container } from "../server/container";
 import { claimColumns, releasedClaims, type ClaimSource } from "./claims";
+import { oidcPaths } from "./paths";
 
-/** RFC 6750 §2.1: b64token. */
+/**
+ * RFC 6750 §2.1: b64token. Its characters are printable ASCII, so a header token always passes the
+ * edge text rule (lib/http/input.ts); a form-body token (§2.2) went through the form reader's.
+ */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Browser apps call UserInfo cross-origin with the token in a header, never with cookies. */
@@ -99,6 +103,12 @@ async function subjectUser(container: Container, claims: AccessTokenClaims, clie
   return { user, userinfoClaims: Array.isArray(row.userinfoClaims) ? (row.userinfoClaims as string[]) : [] };
 }
 
+/** True when the token's audience names the issuer or the UserInfo endpoint. */
+function isForUserinfo(aud: string | string[], issuer: string): boolean {
+  const userinfoUrl = issuer + oidcPaths.userinfo;
+  return Array.isArray(aud) ? aud.some((a) => a === issuer || a === userinfoUrl) : aud === issuer || aud === userinfoUrl;
+}
+
 export const userinfoHandler: RouteHandler = async (request, { container }) => {
   if (request.method === "OPTIONS") {
     // CORS preflight (Fetch standard) for the Authorization header.
@@ -114,6 +124,12 @@ export const userinfoHandler: RouteHandler = async (request, { container }) => {
   const claims = verified instanceof Promise ? await verified : verified;
   // RFC 6750 §3.1: expired, revoked, malformed or foreign tokens are invalid_token (401).
   if (!claims) return failure(container, new OAuthError("invalid_token", "the access token is invalid, expired or revoked"));
+  // RFC 9068 §4: a resource server MUST check that `aud` names it. UserInfo is the issuer's own
+  // resource: the issuer or the UserInfo URL (as a resource indicator, RFC 8707 §2). A token minted
+  // for another resource server is not accepted here (RFC 6750 §3.1 invalid_token).
+  if (!isForUserinfo(claims.aud, container.config.issuer)) {
+    return failure(container, new OAuthError("invalid_token", "the access token is not meant for this resource"));
+  }
   const scopes = claims.scope ? claims.scope.split(" ") : [];
   // OIDC Core §5.3: UserInfo serves OpenID requests; RFC 6750 §3.1 insufficient_scope (403).
   if (!scopes.includes("openid")) return failure(container, new OAuthError("insufficient_scope", "the access token lacks the openid scope"));
