@@ -253,6 +253,34 @@ describe(`logout (${databaseKind})`, () => {
 
   const isLive = async (session: Session) => (await ctx.container.sessions.findValid(session.id)) !== null;
 
+  /**
+   * A form POST from another site: the browser sends its SameSite=None cookies (the browser state)
+   * but withholds the SameSite=Lax session cookie (RFC 6265bis §5.6.7.1), and takes the
+   * answer's Set-Cookie headers (a top-level navigation).
+   */
+  async function crossSitePost(params: Params, browser: Browser): Promise<Response> {
+    const state = browser.get(BROWSER_STATE_COOKIE);
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site" };
+    if (state !== undefined) headers.cookie = `${BROWSER_STATE_COOKIE}=${encodeURIComponent(state)}`;
+    const request = new Request(`${ISSUER}${LOGOUT}`, { method: "POST", headers, body: encode(params) });
+    return browser.absorb(await runRoute(findRoute(LOGOUT)!, request, ctx.container, "127.0.0.1"));
+  }
+
+  /** Follows a 303 back to the end_session_endpoint as the browser does: a GET with all its cookies. */
+  async function followToEndpoint(response: Response, browser: Browser): Promise<Response> {
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get("location")!, ISSUER);
+    expect(location.pathname).toBe(LOGOUT);
+    return logout(Object.fromEntries(location.searchParams), browser);
+  }
+
+  /** The session row has not ended (a stricter look than isLive: the row itself). */
+  async function expectRowActive(session: Session) {
+    const row = await ctx.container.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+    expect(row.endedAt).toBeNull();
+    expect(row.endReason).toBeNull();
+  }
+
   function expectCookiesCleared(response: Response) {
     const cleared = response.headers.getSetCookie().filter((c) => /max-age=0/i.test(c));
     expect(cleared.map((c) => c.split("=")[0]).sort()).toEqual([BROWSER_STATE_COOKIE, SESSION_COOKIE].sort());
@@ -414,8 +442,49 @@ describe(`logout (${databaseKind})`, () => {
       expectCookiesCleared(confirmed);
       expect(await isLive(session)).toBe(false);
       expect(await refreshWorks("plain", issued.refresh_token)).toBe(false);
-      // Posted again: no session any more, nothing to end; the RP still gets its redirect.
-      expect((await logout(fields, browser, "POST")).status).toBe(303);
+      // Posted again: no session any more, nothing to end or clear; the RP still gets its redirect.
+      const again = await logout(fields, browser, "POST");
+      expect(again.headers.getSetCookie()).toEqual([]);
+      const redirected = await followToEndpoint(again, browser);
+      expect(redirected.headers.get("location")).toBe(`${PLAIN_BYE}&state=xyz`);
+      expect(redirected.headers.getSetCookie()).toEqual([]);
+    });
+
+    it("a POST without a valid CSRF token and with a live session: the confirmation page, no cookie cleared, the session row active", async () => {
+      const { browser, session } = await signIn(["plain"]);
+      const cookiesBefore = new Map(browser.cookies);
+      for (const csrf of [undefined, "", "x".repeat(43), logoutCsrfToken(ctx.container.cookieSecret, "another-session")]) {
+        const params = { client_id: clients.plain!.clientId, post_logout_redirect_uri: PLAIN_BYE, ...(csrf !== undefined && { csrf_token: csrf }) };
+        // With the session cookie (a same-site POST) ...
+        const response = await logout(params, browser, "POST");
+        confirmationFields(response, session);
+        expect(response.headers.getSetCookie()).toEqual([]);
+        // ... and without it (a cross-site POST: the Lax session cookie is withheld).
+        const crossSite = await crossSitePost(params, browser);
+        expect(crossSite.headers.getSetCookie()).toEqual([]);
+        expect(crossSite.headers.get("referrer-policy")).toBe("no-referrer");
+        // Asked again as a GET navigation, which carries the session cookie: the confirmation page.
+        confirmationFields(await followToEndpoint(crossSite, browser), session);
+        await expectRowActive(session);
+      }
+      expect(browser.cookies).toEqual(cookiesBefore);
+      expect(await isLive(session)).toBe(true);
+      // The confirmation itself (same-site, with the token) still ends it and clears the cookies.
+      const confirmed = await logout({ client_id: clients.plain!.clientId, csrf_token: logoutCsrfToken(ctx.container.cookieSecret, session.id) }, browser, "POST");
+      expectCookiesCleared(confirmed);
+      expect(await isLive(session)).toBe(false);
+    });
+
+    it("a relying party's cross-site POST with a hint tied to the session ends it on the GET that follows", async () => {
+      const { browser, session } = await signIn(["plain"]);
+      const issued = await tokens("plain", session);
+      const posted = await crossSitePost({ id_token_hint: issued.id_token, post_logout_redirect_uri: PLAIN_BYE, state: "p" }, browser);
+      expect(posted.headers.getSetCookie()).toEqual([]);
+      await expectRowActive(session);
+      const response = await followToEndpoint(posted, browser);
+      expect(response.headers.get("location")).toBe(`${PLAIN_BYE}&state=p`);
+      expectCookiesCleared(response);
+      expect(await isLive(session)).toBe(false);
     });
 
     it("a hint of another session (or another user) is not enough: the user confirms", async () => {
@@ -438,6 +507,13 @@ describe(`logout (${databaseKind})`, () => {
       const redirect = await logout({ client_id: clients.plain!.clientId, post_logout_redirect_uri: PLAIN_BYE, state: "a" });
       expect(redirect.status).toBe(303);
       expect(redirect.headers.get("location")).toBe(`${PLAIN_BYE}&state=a`);
+      // Nothing ended, so nothing is cleared: not even a stale cookie of an ended session.
+      expect(redirect.headers.getSetCookie()).toEqual([]);
+      const { browser, session } = await signIn([]);
+      await ctx.container.sessions.end(session.id, "test");
+      const stale = await logout({}, browser);
+      expect(stale.headers.getSetCookie()).toEqual([]);
+      expectSignedOutPage(stale, { signed_in: "0" });
       expectSignedOutPage(await logout({}), { signed_in: "0" });
       // A redirect URI without any client cannot be validated (§3): no redirect.
       expectSignedOutPage(await logout({ post_logout_redirect_uri: PLAIN_BYE, ui_locales: "de" }), { signed_in: "0", unrecognised_redirect: "1", ui_locales: "de" });

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { simpleParser } from "mailparser";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAILS_PER_EMAIL, MAIL_FORM_WINDOW_MS, REQUESTS_PER_IP, type RequestMeta } from "../lib/identity/registration";
 import { USER_TOKEN_LIFETIME_MS } from "../lib/identity/user-tokens";
 import { outboxDir } from "../lib/mail/outbox-mailer";
@@ -411,22 +411,51 @@ describe("password reset", () => {
     const ip = { ipAddress: "203.0.113.99" };
     for (let i = 0; i < MAILS_PER_EMAIL; i += 1) expect((await container.passwordReset.requestReset({ email }, meta(ip))).status).toBe("sent");
     expect(await container.passwordReset.requestReset({ email }, meta(ip))).toEqual({ status: "rate_limited" });
-    expect(smtp.mailsTo(email)).toHaveLength(MAILS_PER_EMAIL);
+    await container.deferredWork.settled();
+    await vi.waitFor(() => expect(smtp.mailsTo(email)).toHaveLength(MAILS_PER_EMAIL));
     for (let i = MAILS_PER_EMAIL + 1; i < REQUESTS_PER_IP; i += 1) await container.passwordReset.requestReset({ email: freshEmail("spam") }, meta(ip));
     expect(await container.passwordReset.requestReset({ email: freshEmail("spam") }, meta(ip))).toEqual({ status: "rate_limited" });
     ctx.clock.advance(MAIL_FORM_WINDOW_MS);
     expect((await container.passwordReset.requestReset({ email }, meta(ip))).status).toBe("sent");
   });
 
-  it("reports a mail that could not be sent, for known and unknown addresses alike", async () => {
-    const { email } = await activeUser("unsent");
+  it("answers before anything that depends on the account: no lookup, token, mail or audit write before the answer (OWASP Forgot Password Cheat Sheet)", async () => {
+    const { email, user } = await activeUser("timing");
+    const unknown = freshEmail("timing");
+    const lookups = vi.spyOn(container.users, "findByEmail");
+    const audits = vi.spyOn(container.audit, "record");
+    try {
+      for (const address of [email, unknown]) {
+        // The answer is complete before any deferred task could start (they start after this turn).
+        expect(await container.passwordReset.requestReset({ email: address }, meta())).toEqual({ status: "sent", email: address });
+        expect(lookups).not.toHaveBeenCalled();
+        expect(audits).not.toHaveBeenCalled();
+        await container.deferredWork.settled();
+        lookups.mockClear();
+        audits.mockClear();
+      }
+    } finally {
+      lookups.mockRestore();
+      audits.mockRestore();
+    }
+    expect(await container.prisma.userToken.count({ where: { userId: user.id } })).toBe(1);
+    await smtp.waitForMail(email);
+    await smtp.waitForMail(unknown);
+  });
+
+  it("answers alike when the mail cannot be sent, for known and unknown addresses, and records the failure", async () => {
+    const { email, user } = await activeUser("unsent");
     smtp.failDelivery(true);
     try {
-      expect(await container.passwordReset.requestReset({ email }, meta())).toEqual({ status: "mail_failed" });
-      expect(await container.passwordReset.requestReset({ email: freshEmail("unsent") }, meta())).toEqual({ status: "mail_failed" });
+      expect(await container.passwordReset.requestReset({ email }, meta())).toEqual({ status: "sent", email });
+      const unknown = freshEmail("unsent");
+      expect(await container.passwordReset.requestReset({ email: unknown }, meta())).toEqual({ status: "sent", email: unknown });
+      await container.deferredWork.settled();
     } finally {
       smtp.failDelivery(false);
     }
+    const event = await container.prisma.auditEvent.findFirst({ where: { type: "user.password_reset_requested", targetId: user.id } });
+    expect(event).toMatchObject({ outcome: "failure", details: { mailSent: false } });
   });
 
   it("rejects bad input without throwing", async () => {
@@ -482,6 +511,7 @@ describe("the outbox (no SMTP_URL)", () => {
       expect(await c.registration.register({ email, password: PASSWORD }, meta())).toEqual({ status: "check_mail", email });
       await c.users.create({ email: "second@example.com", password: PASSWORD });
       expect(await c.passwordReset.requestReset({ email: "second@example.com" }, meta())).toEqual({ status: "sent", email: "second@example.com" });
+      await c.deferredWork.settled();
 
       const files = readdirSync(dir).sort();
       expect(files).toHaveLength(2);

@@ -1,11 +1,13 @@
 /**
  * Password reset by email (OWASP Forgot Password Cheat Sheet).
  *
- *   requestReset(email)     always the same answer ("if an account exists, we sent a link"); the
- *                           address gets one of three mails: the link (30 minutes, single use), "no
- *                           account with this address", or "this account is disabled". So every
- *                           request sends one mail: the same timing and the same failure behaviour
- *                           whether or not the address has an account.
+ *   requestReset(email)     always the same answer ("if an account exists, we sent a link"),
+ *                           given after the rate limits and before anything that depends on the
+ *                           account: the lookup, the token, the mail and the audit event run after
+ *                           the answer (DeferredWork), so its timing is the same whether or not the
+ *                           address has an account. The address gets one of three mails: the link
+ *                           (30 minutes, single use), "no account with this address", or "this
+ *                           account is disabled".
  *   resetPassword(token, password, confirmation)
  *                           new argon2id hash, the token used up, passwordChangedAt, every browser
  *                           session ended (with back-channel logout), audit user.password_reset.
@@ -18,7 +20,9 @@ import { mailLink, sendLogged, type Mailer, type MailMessage } from "../mail/mai
 import { passwordResetMail, resetInactiveMail, resetNoAccountMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
 import type { LogoutService } from "../oidc/logout";
+import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import type { Clock } from "../server/clock";
+import type { DeferredWork } from "../server/deferred-work";
 import type { PasswordHasher } from "./password-hasher";
 import { auditMeta, checkNewPassword, MailFormLimits, mailLinkPaths, normalizeEmail, type NewPasswordError, type RequestMeta, type TenantSettingsReader } from "./registration";
 import type { UserService } from "./user-service";
@@ -31,8 +35,10 @@ const resetSchema = z.object({ token: text, password: text, confirmation: text }
 export type ResetRequestOutcome =
   | { status: "invalid"; errors: { email: "invalid" } }
   | { status: "rate_limited" }
-  | { status: "mail_failed" }
-  /** The same answer whether or not the address has an account. */
+  /**
+   * The same answer whether or not the address has an account, given before the mail is sent: a
+   * mail that fails is logged and audited (`mailSent: false`), not reported to the requester.
+   */
   | { status: "sent"; email: string };
 
 export type ResetOutcome =
@@ -55,45 +61,61 @@ export class PasswordResetService {
       mailer: Mailer;
       settings: TenantSettingsReader;
       logout: Pick<LogoutService, "endAllSessions">;
+      tokenRevoker: Pick<IssuedTokenRevoker, "revokeAllOfUser">;
       audit: AuditLog;
       cache: Cache;
       logger: Logger;
       issuer: string;
+      /** Runs the account-dependent part of a reset request after the answer (requestReset). */
+      deferred: Pick<DeferredWork, "run">;
     },
   ) {
     this.limits = new MailFormLimits(deps.cache, deps.logger, "reset");
   }
 
   async requestReset(input: unknown, meta: RequestMeta): Promise<ResetRequestOutcome> {
+    // Before the answer: only what is the same for every address (OWASP Forgot Password Cheat
+    // Sheet: uniform response time and message): the limits per client address and per email
+    // address, decided here so they refuse at once.
     if (!(await this.limits.allowIp(meta.ipAddress))) return { status: "rate_limited" };
     const email = normalizeEmail(requestSchema.parse(input).email);
     if (!email) return { status: "invalid", errors: { email: "invalid" } };
     if (!(await this.limits.allowEmail(email))) return { status: "rate_limited" };
+    // After the answer: everything that depends on whether the account exists.
+    this.deps.deferred.run("password reset mail", () => this.mailReset(email, meta));
+    return { status: "sent", email };
+  }
 
+  /** The account-dependent part of a reset request: the lookup, the link, the mail, the audit event. */
+  private async mailReset(email: string, meta: RequestMeta): Promise<void> {
     const [settings, user] = await Promise.all([this.deps.settings.get(), this.deps.users.findByEmail(email)]);
-    const context = { locale: meta.locale, productName: settings.productName, accentColor: settings.accentColor, to: email };
-    let message: MailMessage;
-    if (!user) {
-      message = resetNoAccountMail(context, settings.registrationEnabled ? mailLink(this.deps.issuer, mailLinkPaths.register) : null);
-    } else if (user.status !== "active") {
-      message = resetInactiveMail(context);
-    } else {
-      const { token } = await this.deps.tokens.issue(user.id, "reset_password");
-      message = passwordResetMail(context, mailLink(this.deps.issuer, mailLinkPaths.resetPassword, token));
+    let sent = false;
+    try {
+      const context = { locale: meta.locale, productName: settings.productName, accentColor: settings.accentColor, to: email };
+      let message: MailMessage;
+      if (!user) {
+        message = resetNoAccountMail(context, settings.registrationEnabled ? mailLink(this.deps.issuer, mailLinkPaths.register) : null);
+      } else if (user.status !== "active") {
+        message = resetInactiveMail(context);
+      } else {
+        const { token } = await this.deps.tokens.issue(user.id, "reset_password");
+        message = passwordResetMail(context, mailLink(this.deps.issuer, mailLinkPaths.resetPassword, token));
+      }
+      sent = await sendLogged(this.deps.mailer, this.deps.logger, message);
+    } finally {
+      // Recorded whatever happened (a failed token write included): the trail of the request.
+      if (user) {
+        await this.deps.audit.record({
+          type: "user.password_reset_requested",
+          actorType: "user",
+          outcome: sent && user.status === "active" ? "success" : "failure",
+          targetType: "user",
+          targetId: user.id,
+          ...auditMeta(meta),
+          details: { mailSent: sent, ...(user.status !== "active" && { status: user.status }) },
+        });
+      }
     }
-    const sent = await sendLogged(this.deps.mailer, this.deps.logger, message);
-    if (user) {
-      await this.deps.audit.record({
-        type: "user.password_reset_requested",
-        actorType: "user",
-        outcome: sent && user.status === "active" ? "success" : "failure",
-        targetType: "user",
-        targetId: user.id,
-        ...auditMeta(meta),
-        details: { mailSent: sent, ...(user.status !== "active" && { status: user.status }) },
-      });
-    }
-    return sent ? { status: "sent", email } : { status: "mail_failed" };
   }
 
   /** The account a reset link is for, while the link works (the page shows the form only then). */
@@ -126,6 +148,7 @@ export class PasswordResetService {
           emailVerified: true,
           // A person who proved control of the mailbox is not kept out by earlier failed sign-ins.
           failedLoginCount: 0,
+          failedLoginSince: null,
           lockedUntil: null,
         },
       });
@@ -140,7 +163,18 @@ export class PasswordResetService {
       actor: { type: "user", id: user.id },
       ...auditMeta(meta),
     });
-    await this.deps.audit.record({ type: "user.password_reset", actorType: "user", actorId: user.id, targetType: "user", targetId: user.id, ...auditMeta(meta), details: { sessionsEnded } });
+    // "My password may have been stolen": every token obtained before the reset stops working,
+    // whatever its session or its client's logout setting (refresh token families, access tokens, codes).
+    const revoked = await this.deps.tokenRevoker.revokeAllOfUser(user.id, "password_reset");
+    await this.deps.audit.record({
+      type: "user.password_reset",
+      actorType: "user",
+      actorId: user.id,
+      targetType: "user",
+      targetId: user.id,
+      ...auditMeta(meta),
+      details: { sessionsEnded, revokedFamilies: revoked.families, revokedAccess: revoked.accessTokens },
+    });
     return { status: "done", email: user.email, sessionsEnded };
   }
 

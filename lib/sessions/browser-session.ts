@@ -1,8 +1,15 @@
 /**
  * Browser sessions: a `Session` row per sign-in, referenced from the browser by the
  * `authly_session` cookie. The cookie is sealed with iron-session (AES-256-CBC + HMAC-SHA-256
- * under `container.cookieSecret`) and carries only the row id, so ending a session in the database
- * ends it everywhere, on every instance.
+ * under `container.cookieSecret`) and carries the row id and the session's current cookie handle, so
+ * ending a session in the database ends it everywhere, on every instance.
+ *
+ * Session credential renewal (OWASP Session Management Cheat Sheet, "Renew the Session ID After
+ * Any Privilege Level Change"; session fixation): every successful authentication (`start`,
+ * `reauthenticate`) draws a new random cookie handle; the row keeps only its SHA-256
+ * (`cookieHandleHash`) and a cookie is accepted only with the row's current handle, so a cookie
+ * obtained before a sign-in stops working at that sign-in. The row id stays the same across
+ * re-authentications: it is the OIDC `sid` relying parties hold for front- and back-channel logout.
  *
  * Used from both doors: the protocol handlers read the Cookie header of a plain `Request` and
  * answer with a Set-Cookie header; Next server actions and pages pass `await cookies()` from
@@ -11,6 +18,7 @@
  */
 import { sealData, unsealData } from "iron-session";
 import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
+import { hashSecret, randomToken, verifySecretHash } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import { BROWSER_STATE_COOKIE, browserStateOf } from "../oidc/session-state";
 
@@ -108,6 +116,28 @@ export interface SessionStart {
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
+/**
+ * A session just authenticated (`start`, `reauthenticate`, PasswordLoginService.startSession),
+ * with its new cookie handle: the only moment the handle exists in clear, to be written into the
+ * cookie (`writeCookie`, `setCookieHeader(s)`). It is never stored.
+ */
+export type IssuedSession = Session & { cookieHandle: string };
+
+/**
+ * What writing the session cookie needs. The handle is required for every row that has one
+ * (`cookieHandleHash`); only a row from before handles existed can be written without it.
+ */
+export type CookieSession = Pick<Session, "id" | "expiresAt"> & Partial<Pick<Session, "cookieHandleHash">> & { cookieHandle?: string };
+
+/** The sealed cookie's content: the session id (`sid`) and its cookie handle (`h`, absent in cookies from before handles). */
+interface SealedSession {
+  sid?: unknown;
+  h?: unknown;
+}
+
+/** The longest cookie handle accepted from a cookie (randomToken(32) is 43 characters). */
+const MAX_HANDLE_LENGTH = 128;
+
 export class BrowserSessionService {
   constructor(
     private readonly deps: {
@@ -156,12 +186,17 @@ export class BrowserSessionService {
     return { expiresAt, idleExpiresAt: new Date(Math.min(expiresAt.getTime(), now.getTime() + this.idleMs)) };
   }
 
-  /** Creates the session row for a fresh sign-in. Its id is random (the OIDC `sid`). */
-  async start(input: SessionStart): Promise<Session> {
+  /**
+   * Creates the session row for a fresh sign-in. Its id is random (the OIDC `sid`); the returned
+   * session carries its first cookie handle.
+   */
+  async start(input: SessionStart): Promise<IssuedSession> {
     const now = this.deps.clock.now();
-    return this.deps.prisma.session.create({
+    const cookieHandle = newCookieHandle();
+    const session = await this.deps.prisma.session.create({
       data: {
         id: crypto.randomUUID(),
+        cookieHandleHash: hashSecret(cookieHandle),
         tenantId: this.deps.tenantId,
         userId: input.userId,
         authTime: now,
@@ -174,18 +209,25 @@ export class BrowserSessionService {
         ...this.lifetimeFrom(now),
       },
     });
+    return { ...session, cookieHandle };
   }
 
   /**
    * A new authentication of the session's own user (OIDC Core §3.1.2.1 prompt=login, max_age):
    * the session keeps its id (the `sid` relying parties hold) and gets a new auth time, methods,
-   * acr and lifetime. Null when the session is no longer valid.
+   * acr and lifetime, and a new cookie handle that replaces the previous one in the same statement
+   * (OWASP Session Management Cheat Sheet: renew the session ID after any privilege level change),
+   * so the cookie held before this authentication stops working. Of concurrent
+   * re-authentications the last write wins: exactly one handle works afterwards. Null when the
+   * session is no longer valid.
    */
-  async reauthenticate(sessionId: string, input: Omit<SessionStart, "userId">): Promise<Session | null> {
+  async reauthenticate(sessionId: string, input: Omit<SessionStart, "userId">): Promise<IssuedSession | null> {
     const now = this.deps.clock.now();
+    const cookieHandle = newCookieHandle();
     const updated = await this.deps.prisma.session.updateMany({
       where: { id: sessionId, tenantId: this.deps.tenantId, endedAt: null, expiresAt: { gt: now }, idleExpiresAt: { gt: now } },
       data: {
+        cookieHandleHash: hashSecret(cookieHandle),
         authTime: now,
         acr: input.acr ?? null,
         amr: input.amr ?? PASSWORD_AMR,
@@ -195,7 +237,8 @@ export class BrowserSessionService {
         ...(input.userAgent !== undefined && { userAgent: input.userAgent.slice(0, 512) }),
       },
     });
-    return updated.count === 1 ? this.findValid(sessionId) : null;
+    const session = updated.count === 1 ? await this.findValid(sessionId) : null;
+    return session ? { ...session, cookieHandle } : null;
   }
 
   /**
@@ -215,15 +258,17 @@ export class BrowserSessionService {
   }
 
   /**
-   * The valid session referenced by the browser's cookie, or null. This is the browser using its
-   * session, so the idle expiry moves forward (see `touch`).
+   * The valid session referenced by the browser's cookie, or null: the cookie must carry the
+   * session's current cookie handle (a cookie from before the last authentication is refused).
+   * This is the browser using its session, so the idle expiry moves forward (see `touch`).
    */
   async fromCookies(cookies: CookieReader): Promise<Session | null> {
     const sealed = cookies.get(this.cookieName)?.value;
     if (!sealed) return null;
-    const sessionId = await this.unseal(sealed);
-    const session = sessionId ? await this.findValid(sessionId) : null;
-    return session ? this.touch(session) : null;
+    const content = await this.unseal(sealed);
+    const session = content ? await this.findValid(content.sessionId) : null;
+    if (!session || !content || !handleMatches(session, content.handle)) return null;
+    return this.touch(session);
   }
 
   /**
@@ -264,20 +309,24 @@ export class BrowserSessionService {
     return browserStateOf(this.deps.cookieSecret, session.id);
   }
 
-  /** Sets the session cookie and the browser-state cookie through a Next cookie store (server actions). */
-  async writeCookie(cookies: CookieWriter, session: Session): Promise<void> {
+  /**
+   * Sets the session cookie and the browser-state cookie through a Next cookie store (server
+   * actions). `session` is the one `start` / `reauthenticate` / startSession returned: the cookie
+   * carries its new handle.
+   */
+  async writeCookie(cookies: CookieWriter, session: CookieSession): Promise<void> {
     const options = this.cookieOptions(session);
     cookies.set(this.cookieName, await this.seal(session), options);
     cookies.set(BROWSER_STATE_COOKIE, this.browserState(session), this.browserStateCookieOptions(options.maxAge));
   }
 
   /** The session cookie's Set-Cookie header value for a plain Response (the fast door). */
-  async setCookieHeader(session: Session): Promise<string> {
+  async setCookieHeader(session: CookieSession): Promise<string> {
     return serializeCookie(this.cookieName, await this.seal(session), this.cookieOptions(session));
   }
 
   /** Both Set-Cookie header values (session and browser state) for a plain Response. */
-  async setCookieHeaders(session: Session): Promise<string[]> {
+  async setCookieHeaders(session: CookieSession): Promise<string[]> {
     const options = this.cookieOptions(session);
     return [
       serializeCookie(this.cookieName, await this.seal(session), options),
@@ -312,18 +361,41 @@ export class BrowserSessionService {
     return result.count === 1;
   }
 
-  private async seal(session: Pick<Session, "id">): Promise<string> {
+  private async seal(session: CookieSession): Promise<string> {
+    if (session.cookieHandle === undefined && session.cookieHandleHash) {
+      // A cookie without the current handle would be refused at once: a programming error, not a user's.
+      throw new Error("the session cookie is written only with the handle of the authentication that returned the session");
+    }
+    const content: SealedSession = session.cookieHandle === undefined ? { sid: session.id } : { sid: session.id, h: session.cookieHandle };
     // The seal itself also expires (iron-session ttl), so an old cookie is dead even without the row.
-    return sealData({ sid: session.id }, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
+    return sealData(content, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
   }
 
-  private async unseal(sealed: string): Promise<string | null> {
+  private async unseal(sealed: string): Promise<{ sessionId: string; handle: string | null } | null> {
     if (sealed.length > 4096) return null;
     try {
-      const data = await unsealData<{ sid?: unknown }>(sealed, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
-      return typeof data.sid === "string" ? data.sid : null;
+      const data = await unsealData<SealedSession>(sealed, { password: this.deps.cookieSecret, ttl: this.absoluteMs / 1000 });
+      if (typeof data.sid !== "string") return null;
+      if (data.h === undefined) return { sessionId: data.sid, handle: null };
+      return typeof data.h === "string" && data.h.length > 0 && data.h.length <= MAX_HANDLE_LENGTH ? { sessionId: data.sid, handle: data.h } : null;
     } catch {
       return null;
     }
   }
+}
+
+/** A new cookie handle: 256 random bits (RFC 6749 §10.10 asks >= 128 for guessable credentials). */
+function newCookieHandle(): string {
+  return randomToken(32);
+}
+
+/**
+ * Whether a cookie's handle is the session's current one (compared as SHA-256 in constant time).
+ * A row from before handles existed (null hash) accepts only the handle-less cookie of that time,
+ * until its next authentication gives it a handle.
+ */
+function handleMatches(session: Pick<Session, "cookieHandleHash">, handle: string | null): boolean {
+  const expected = session.cookieHandleHash ?? null;
+  if (expected === null) return handle === null;
+  return handle !== null && verifySecretHash(handle, expected);
 }

@@ -5,9 +5,13 @@ import { getContainer } from "@/lib/server/instance";
 import { formRequestMeta } from "../request-meta";
 
 export interface ForgotPasswordState {
-  /** Set once the mail is on its way: the same answer whether or not the address has an account. */
+  /**
+   * Set once the request is accepted: the same answer, given in the same time, whether or not the
+   * address has an account; the mail follows after the answer (PasswordResetService.requestReset).
+   */
   sent?: { email: string };
   email?: string;
+  /** Reset answers never say "mail_failed" (that would depend on the account); the form shares the state shape. */
   error?: "email_invalid" | "rate_limited" | "mail_failed";
 }
 
