@@ -1,29 +1,22 @@
 import { headers } from "next/headers";
 import { getLocale } from "next-intl/server";
+import { pageRequestMeta } from "@/lib/http/page-door";
 import type { RequestMeta } from "@/lib/identity/registration";
 import type { Container } from "@/lib/server/container";
 
 /**
- * The client address of a page request or server action, for audit and the session row. Behind a
- * trusted proxy (AUTHLY_TRUST_PROXY) the first X-Forwarded-For hop; otherwise the hop that Next's
- * own router appends (the socket address), the last one.
- */
-export function clientAddressFromHeaders(headers: Headers, trustProxy: boolean): string | undefined {
-  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
-  const address = trustProxy ? hops[0] : hops[hops.length - 1];
-  return address ? address.slice(0, 64) : undefined;
-}
-
-/**
  * Who sent a form of the registration and password pages: the page language (mails are written
- * in it), the client address (rate limits, audit), user agent and request id (audit).
+ * in it), the client address (rate limits, audit), user agent and request id (audit). Address and
+ * request id are the ones server.ts decided for this request (lib/http/page-door.ts), never the
+ * client's own X-Forwarded-For or X-Request-Id.
  */
-export async function formRequestMeta(container: Container): Promise<RequestMeta> {
+export async function formRequestMeta(_container: Container): Promise<RequestMeta> {
   const [requestHeaders, locale] = await Promise.all([headers(), getLocale()]);
+  const { ipAddress, requestId } = pageRequestMeta(requestHeaders);
   return {
     locale,
-    ipAddress: clientAddressFromHeaders(requestHeaders, container.config.trustProxy),
+    ipAddress,
     userAgent: requestHeaders.get("user-agent") ?? undefined,
-    requestId: requestHeaders.get("x-request-id") ?? undefined,
+    requestId,
   };
 }

@@ -3,10 +3,10 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { isTimeZone } from "@/lib/account/profile";
 import type { Session, User } from "@/lib/generated/prisma/client";
+import { pageRequestMeta } from "@/lib/http/page-door";
 import type { RequestMeta } from "@/lib/oauth/interactions";
 import type { Container } from "@/lib/server/container";
 import { getContainer } from "@/lib/server/instance";
-import { clientAddressFromHeaders } from "../../(auth)/request-meta";
 
 export interface SignedInAccount {
   container: Container;
@@ -49,14 +49,14 @@ export async function requireAccount(path: AccountPath): Promise<SignedInAccount
   return account;
 }
 
-/** Address, user agent and request id of this request, for the audit trail and session rows. */
-export async function requestMeta(container: Container): Promise<RequestMeta> {
+/**
+ * Address, user agent and request id of this request, for the audit trail and session rows.
+ * Address and request id as server.ts decided them (lib/http/page-door.ts), never the client's own headers.
+ */
+export async function requestMeta(_container: Container): Promise<RequestMeta> {
   const requestHeaders = await headers();
-  return {
-    ipAddress: clientAddressFromHeaders(requestHeaders, container.config.trustProxy),
-    userAgent: requestHeaders.get("user-agent")?.slice(0, 512) ?? undefined,
-    requestId: requestHeaders.get("x-request-id") ?? undefined,
-  };
+  const { ipAddress, requestId } = pageRequestMeta(requestHeaders);
+  return { ipAddress, userAgent: requestHeaders.get("user-agent")?.slice(0, 512) ?? undefined, requestId };
 }
 
 /**
