@@ -130,6 +130,13 @@ describe(`brute-force protection of password sign-in (${databaseKind})`, () => {
     ]);
   });
 
+  it("an email with a NUL or a lone surrogate is a wrong email, never a database error", async () => {
+    for (const email of ["a\u0000b@example.com", "a\ud800@example.com", "a\u001f@example.com"]) {
+      expect(await ctx.container.passwordLogin.authenticate(email, "wrong-password", { ipAddress: nextAddress() })).toEqual({ status: "invalid_credentials" });
+      expect(await ctx.container.users.findByEmail(email)).toBeNull();
+    }
+  });
+
   it("too many failures from one address lock the address out, for any account", async () => {
     const { container } = ctx;
     const ipAddress = nextAddress();

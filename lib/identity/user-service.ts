@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient, User } from "../generated/prisma/client";
 import { isUniqueViolation } from "../db/unique-violation";
+import { isAcceptableText } from "../http/input";
 import type { AuditLog } from "../audit/audit-log";
 import type { Clock } from "../server/clock";
 import { ConflictError, fromZodIssues } from "../server/errors";
@@ -78,6 +79,9 @@ export class UserService {
   }
 
   findByEmail(email: string): Promise<User | null> {
+    // No account has an address with a control character or malformed text, and PostgreSQL could
+    // not even compare one (a NUL is SQLSTATE 22021): such an address finds nothing.
+    if (!isAcceptableText(email)) return Promise.resolve(null);
     return this.deps.prisma.user.findUnique({
       where: { tenantId_email: { tenantId: this.deps.tenantId, email: email.trim().toLowerCase() } },
     });
@@ -127,6 +131,7 @@ export class UserService {
    * clears the count (`recordLogin`).
    */
   async beginPasswordAttempt(email: string, periodMs: number): Promise<{ user: User; attempt: number } | null> {
+    if (!isAcceptableText(email)) return null; // see findByEmail
     const now = this.deps.clock.now();
     const periodStart = new Date(now.getTime() - periodMs);
     const rows = await this.deps.prisma.$queryRawUnsafe<User[]>(
