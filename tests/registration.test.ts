@@ -255,6 +255,12 @@ describe("registration", () => {
     expect((await container.registration.register({ email: freshEmail("later"), password: PASSWORD }, meta(ip))).status).toBe("check_mail");
   });
 
+  it("keeps the printable text of a name with control characters or a lone surrogate (never a database error)", async () => {
+    const email = freshEmail("named");
+    expect(await container.registration.register({ email, password: PASSWORD, name: " Ann\u0000e\u001f \ud800" }, meta())).toEqual({ status: "check_mail", email });
+    expect((await container.users.findByEmail(email))?.name).toBe("Anne \ufffd");
+  });
+
   it("reports a mail that could not be sent, and creates nothing, so that trying again later works", async () => {
     const email = freshEmail("down");
     smtp.failDelivery(true);

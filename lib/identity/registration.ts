@@ -184,7 +184,9 @@ export class RegistrationService {
 
     const raw = registrationInputSchema.parse(input);
     const email = normalizeEmail(raw.email);
-    const name = raw.name?.trim() || undefined;
+    // A display name keeps its printable text: control characters (a NUL cannot even be stored)
+    // are dropped and a lone surrogate becomes U+FFFD (lib/http/input.ts has the rule).
+    const name = raw.name?.toWellFormed().replace(/[\u0000-\u001F\u007F]/g, "").trim() || undefined;
     const errors: Extract<RegisterOutcome, { status: "invalid" }>["errors"] = {};
     if (!email) errors.email = "invalid";
     const passwordError = checkNewPassword(raw.password, email ?? raw.email);
