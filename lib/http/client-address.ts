@@ -38,6 +38,9 @@ const MAPPED_IPV4 = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
  * as visible ASCII only. At most MAX_ADDRESS_LENGTH characters; undefined when nothing is left.
  */
 export function normalizeAddress(raw: string): string | undefined {
+  // The common case, a plain IPv4 socket address, without the regular expressions below.
+  if (isIPv4(raw)) return raw;
+  if (raw.startsWith("::ffff:") && isIPv4(raw.slice(7))) return raw.slice(7); // dual-stack socket
   let value = raw.trim();
   const bracketed = BRACKETED.exec(value);
   if (bracketed) value = bracketed[1]!;

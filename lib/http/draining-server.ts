@@ -28,9 +28,10 @@ export function createDrainingServer(listener: http.RequestListener, options: Om
   let drained: Promise<DrainOutcome> | undefined;
 
   class DrainingResponse<Request extends http.IncomingMessage = http.IncomingMessage> extends http.ServerResponse<Request> {
-    override writeHead(statusCode: number, ...rest: unknown[]): this {
+    // Fixed parameters (no rest array, no Reflect.apply): this runs for every response.
+    override writeHead(statusCode: number, reason?: unknown, headers?: unknown): this {
       if (stopping && !this.headersSent) this.setHeader("connection", "close");
-      return Reflect.apply(http.ServerResponse.prototype.writeHead, this, [statusCode, ...rest]) as this;
+      return (http.ServerResponse.prototype.writeHead as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse).call(this, statusCode, reason, headers) as this;
     }
   }
 

@@ -16,10 +16,15 @@
  * (lib/oauth/params.ts), as does the Basic credentials parser (lib/oauth/client-auth.ts).
  */
 
-/** A C0 control, DEL, or a lone surrogate (in a `u` regex `\p{Cs}` matches only unpaired surrogates). */
-const FORBIDDEN = /[\u0000-\u001F\u007F]|\p{Cs}/u;
+/** A C0 control or DEL. */
+const CONTROL = /[\u0000-\u001F\u007F]/;
 /** The same, but tab, line feed and carriage return are allowed (JSON whitespace, RFC 8259 §2). */
-const FORBIDDEN_IN_JSON = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|\p{Cs}/u;
+const CONTROL_IN_JSON = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/**
+ * Anything that needs a closer look: a control character or any surrogate code unit. Most input
+ * (tokens, ids, URLs) has neither, and one scan without the `u` flag settles it (a hot path).
+ */
+const SUSPECT = /[\u0000-\u001F\u007F\uD800-\uDFFF]/;
 
 export interface TextRuleOptions {
   /** The value is JSON text: tab, line feed and carriage return are allowed (RFC 8259 §2). */
@@ -28,7 +33,9 @@ export interface TextRuleOptions {
 
 /** True when `value` may be used as input (see the module comment for the rule). */
 export function isAcceptableText(value: string, options?: TextRuleOptions): boolean {
-  return !(options?.json ? FORBIDDEN_IN_JSON : FORBIDDEN).test(value);
+  if (!SUSPECT.test(value)) return true;
+  // Paired surrogates are fine (characters outside the BMP); isWellFormed finds lone ones.
+  return !(options?.json ? CONTROL_IN_JSON : CONTROL).test(value) && value.isWellFormed();
 }
 
 /**

@@ -6,6 +6,8 @@ import { isIPv6 } from "node:net";
  * RFC 6177 §2, so single IPv6 addresses are free to vary and must not each get a counter).
  */
 export function addressBlock(ipAddress: string): string {
+  // The common case, an IPv4 address as lib/http/client-address.ts writes it: nothing to do.
+  if (!ipAddress.includes(":")) return ipAddress.trim();
   const address = ipAddress.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
   if (mapped) return mapped[1]!;
