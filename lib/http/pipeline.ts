@@ -13,7 +13,9 @@ import type { Route } from "./types";
  * Decided by lib/http/client-address.ts, the same function the page door uses.
  */
 export function clientAddress(request: Request, container: Container, socketAddress: string | undefined): string {
-  return resolveClientAddress({ socketAddress, forwardedFor: request.headers.get("x-forwarded-for"), trustProxy: container.config.trustProxy }) ?? "unknown";
+  const trustProxy = container.config.trustProxy;
+  // The header is read only when it may be used (reading headers has a cost on the hot path).
+  return resolveClientAddress({ socketAddress, forwardedFor: trustProxy ? request.headers.get("x-forwarded-for") : undefined, trustProxy }) ?? "unknown";
 }
 
 /**
