@@ -104,7 +104,7 @@ describe(`entry points (${databaseKind})`, () => {
     const env = { ...target.env, AUTHLY_ADMIN_EMAIL: "admin@example.com", AUTHLY_ADMIN_PASSWORD: "admin-password-123" };
     try {
       const [a, b] = await Promise.all([cli(env, "migrate"), cli(env, "migrate")]);
-      expect([a.code, b.code]).toEqual([0, 0]);
+      expect([a.code, b.code, a.code === 0 ? "" : a.stderr, b.code === 0 ? "" : b.stderr]).toEqual([0, 0, "", ""]);
       const applied = [a.stdout, b.stdout].filter((o) => o.startsWith("Applied"));
       expect(applied).toHaveLength(1);
       const users = JSON.parse((await cli(env, "users", "list", "--json")).stdout) as { roles: string[] }[];
