@@ -93,6 +93,8 @@ export interface OpenPostgresOptions {
 
 /** Default longest query, in ms (AUTHLY_DATABASE_TIMEOUT_SECONDS). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/** How long a migration or the start-up lock may wait for a new connection. */
+const MAINTENANCE_CONNECT_TIMEOUT_MS = 30_000;
 /** The client-side read timeout allows this much beyond the server's statement timeout. */
 const CLIENT_TIMEOUT_MARGIN_MS = 2_000;
 
@@ -130,7 +132,9 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   let maintenancePool: pg.Pool | undefined;
   const maintenance = () => {
     if (!maintenancePool) {
-      maintenancePool = new pg.Pool({ ...common, max: 2, options: `-c search_path=${quoteIdent(target.schema)}` });
+      // Its connections are opened on demand (a start, a migration), often while other processes
+      // start too: a generous connect timeout, since nothing waits on them but the start itself.
+      maintenancePool = new pg.Pool({ ...common, connectionTimeoutMillis: MAINTENANCE_CONNECT_TIMEOUT_MS, max: 2, options: `-c search_path=${quoteIdent(target.schema)}` });
       maintenancePool.on("error", () => undefined);
     }
     return maintenancePool;
