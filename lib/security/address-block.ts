@@ -1,4 +1,4 @@
-import { isIPv6 } from "node:net";
+import { parseIp } from "./egress";
 
 /**
  * The unit that per-address limits (sign-in lockout, protocol rate limits) apply to: an IPv4
@@ -9,17 +9,10 @@ export function addressBlock(ipAddress: string): string {
   // The common case, an IPv4 address as lib/http/client-address.ts writes it: nothing to do.
   if (!ipAddress.includes(":")) return ipAddress.trim();
   const address = ipAddress.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (mapped) return mapped[1]!;
-  if (!isIPv6(address)) return address;
-  const [head = "", tail = ""] = address.split("::");
-  const headGroups = head ? head.split(":") : [];
-  const tailGroups = address.includes("::") ? (tail ? tail.split(":") : []) : [];
-  // An embedded IPv4 tail counts as two groups; it never reaches the first four.
-  const tailLength = tailGroups.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
-  const groups = address.includes("::") ? [...headGroups, ...Array<string>(8 - headGroups.length - tailLength).fill("0"), ...tailGroups] : headGroups;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
+  const bytes = parseIp(address);
+  if (!bytes) return address;
+  // An IPv4-mapped address (RFC 4291 §2.5.5.2) is its IPv4 address.
+  if (bytes.length === 16 && bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.subarray(12).join(".");
+  const groups = [0, 2, 4, 6].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(":")}::/64`;
 }
