@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { UI_LOCALES_HEADER, isUiLocalesValue } from "./i18n/locales";
 import { createNonce, pageSecurityHeaders } from "./lib/security/headers";
+import { pagePaths } from "./lib/protocol/paths";
 
 /**
  * The one Next.js proxy: every request Next.js serves (pages, server actions, static files) passes
@@ -16,7 +17,7 @@ import { createNonce, pageSecurityHeaders } from "./lib/security/headers";
  *    configuration through an internal request header, set here and only here.
  */
 /** Pages that a relying party sends the browser to, so they honour its ui_locales (OIDC Core §3.1.2.1, RP-Initiated Logout 1.0 §2). */
-const UI_LOCALES_PAGES = new Set(["/login", "/consent", "/logout", "/logout/done"]);
+const UI_LOCALES_PAGES = new Set<string>([pagePaths.login, pagePaths.consent, pagePaths.confirmLogout, pagePaths.signedOut]);
 
 /**
  * Protocol endpoints (the route table, lib/http/routes.ts). In production they never reach Next.js;

@@ -5,10 +5,11 @@ import type { ComponentType, SVGProps } from "react";
 import { CodeBlock } from "@/components/ui/code-block";
 import { ArrowRightIcon, CodeIcon, DocumentIcon, LoginIcon, UserIcon } from "@/components/ui/icons";
 import { getContainer } from "@/lib/server/instance";
+import { accountPaths, pagePaths, wellKnownPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
-const DISCOVERY_PATH = "/.well-known/openid-configuration";
+const DISCOVERY_PATH = wellKnownPaths.openidConfiguration;
 
 export async function generateMetadata(): Promise<Metadata> {
   const [t, tm] = await Promise.all([getTranslations("Home"), getTranslations("Metadata")]);
@@ -26,8 +27,8 @@ interface Destination {
 
 const destinations: Destination[] = [
   { key: "discovery", href: DISCOVERY_PATH, icon: DocumentIcon, external: true },
-  { key: "login", href: "/login", icon: LoginIcon },
-  { key: "account", href: "/account", icon: UserIcon },
+  { key: "login", href: pagePaths.login, icon: LoginIcon },
+  { key: "account", href: accountPaths.overview, icon: UserIcon },
 ];
 
 export default async function HomePage() {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RedisCache } from "../lib/cache/redis-cache";
 import { createProtocolDoor } from "../lib/http/node-door";
 import { checkSessionScript } from "../lib/oidc/check-session";
-import { oidcPaths } from "../lib/oidc/paths";
+import { oidcPaths } from "../lib/protocol/paths";
 import { silentLogger } from "../lib/observability/logger";
 import { runStartupTasks } from "../lib/server/first-start";
 import { call } from "./support/oauth";

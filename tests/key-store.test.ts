@@ -8,7 +8,7 @@ import { runRoute } from "../lib/http/pipeline";
 import { findRoute } from "../lib/http/routes";
 import { UNKNOWN_KID_RELOAD_INTERVAL_MS } from "../lib/keys/key-store";
 import { KeyRotationSchedule } from "../lib/keys/rotation-schedule";
-import { signingAlgorithms, type SigningAlgorithm } from "../lib/keys/signing-key-service";
+import { signingAlgorithms, type SigningAlgorithm } from "../lib/protocol/constants";
 import { jwksHandler } from "../lib/oauth/jwks";
 import { silentLogger } from "../lib/observability/logger";
 import type { Container } from "../lib/server/container";

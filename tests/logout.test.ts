@@ -13,7 +13,7 @@ import type { Client, Session } from "../lib/generated/prisma/client";
 import { runRoute } from "../lib/http/pipeline";
 import { findRoute } from "../lib/http/routes";
 import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogoutWorker, LEASE_MS, MAX_ATTEMPTS, RETAIN_FINISHED_MS, RETRY_DELAYS_MS } from "../lib/oidc/backchannel-logout";
-import { oidcPaths } from "../lib/oidc/paths";
+import { oidcPaths } from "../lib/protocol/paths";
 import { BROWSER_STATE_COOKIE } from "../lib/oidc/session-state";
 import { silentLogger } from "../lib/observability/logger";
 import { hashSecret, randomToken } from "../lib/security/secrets";

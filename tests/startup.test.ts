@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runStartupTasks, DEFAULT_ADMIN_EMAIL } from "../lib/server/first-start";
 import { standardScopes } from "../lib/scopes/standard-scopes";
-import { signingAlgorithms } from "../lib/keys/signing-key-service";
+import { signingAlgorithms } from "../lib/protocol/constants";
 import { createTestContainer, databaseKind, freshDatabase, type TestContext } from "./support/test-env";
 
 describe(`first start (${databaseKind})`, () => {

@@ -1,5 +1,6 @@
 import { getTranslations } from "next-intl/server";
 import { LocaleSwitcher } from "@/components/i18n/locale-switcher";
+import { wellKnownPaths } from "@/lib/protocol/paths";
 
 export async function SiteFooter() {
   const t = await getTranslations("Layout");
@@ -12,7 +13,7 @@ export async function SiteFooter() {
           </p>
           <p>
             <a
-              href="/.well-known/openid-configuration"
+              href={wellKnownPaths.openidConfiguration}
               className="underline decoration-border-strong underline-offset-4 hover:text-fg hover:decoration-current"
             >
               {t("footerDiscovery")}

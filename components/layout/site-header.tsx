@@ -3,6 +3,7 @@ import { getTranslations } from "next-intl/server";
 import { getContainer } from "@/lib/server/instance";
 import { DEFAULT_PRODUCT_NAME } from "@/lib/tenancy/branding";
 import { LogoMark } from "./logo-mark";
+import { accountPaths } from "@/lib/protocol/paths";
 
 /** The page header: the tenant's logo and product name (Authly's by default) and the main links. */
 export async function SiteHeader() {
@@ -32,7 +33,7 @@ export async function SiteHeader() {
             </li>
             <li>
               <Link
-                href="/account"
+                href={accountPaths.overview}
                 className="inline-block rounded-md px-3 py-2 text-fg-muted transition-colors hover:bg-surface-muted hover:text-fg"
               >
                 {t("navAccount")}

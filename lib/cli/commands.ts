@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { signingAlgorithms, type SigningAlgorithm } from "../keys/signing-key-service";
+import { clientAuthMethods, grantTypes, isClientAuthMethod, signingAlgorithms, type SigningAlgorithm } from "../protocol/constants";
 
 /** Invalid command-line input: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -20,12 +20,13 @@ Commands:
   users unlock --email E [--json]
                                 Lift a sign-in lockout and clear the failed-attempt counters
   clients create --name N --type confidential|public --redirect-uri URI (repeatable)
-                 --grant-types a,b --scopes "openid profile"
-                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+                 --grant-types a,b (of ${grantTypes.join(", ")})
+                 --scopes "openid profile"
+                 [--auth-method ${clientAuthMethods.join("|")}]
                  [--post-logout-redirect-uri URI (repeatable)] [--resource URI (repeatable)]
                  [--jwks FILE | --jwks-uri URI] (public keys for private_key_jwt)
                  [--access-token-ttl S] [--refresh-token-ttl S] [--refresh-token-idle-ttl S]
-                 [--id-token-ttl S] [--id-token-alg RS256|ES256|EdDSA]
+                 [--id-token-ttl S] [--id-token-alg ${signingAlgorithms.join("|")}]
                  [--pairwise [--sector-identifier-uri URI]] [--default-max-age S] [--require-auth-time]
                  [--frontchannel-logout-uri URI [--frontchannel-logout-session-required]]
                  [--backchannel-logout-uri URI [--backchannel-logout-session-required]]
@@ -37,7 +38,7 @@ Commands:
   scopes create --name N [--description D] [--json]
                                 Define a scope clients may be allowed to request
   scopes list [--json]          List scopes
-  keys rotate [--alg RS256|ES256|EdDSA] [--json]
+  keys rotate [--alg ${signingAlgorithms.join("|")}] [--json]
                                 Rotate signing keys (next -> active, active -> retired)
   keys list [--json]            List signing keys (public data only)
   tenant show [--json]          Show the branding and self-registration settings
@@ -82,7 +83,7 @@ export type Command =
       /** OpenID Connect client metadata (OIDC Registration §2, Front-/Back-Channel Logout). */
       oidc: {
         idTokenTtl?: number;
-        idTokenSignedResponseAlg?: "RS256" | "ES256" | "EdDSA";
+        idTokenSignedResponseAlg?: SigningAlgorithm;
         subjectType: "public" | "pairwise";
         sectorIdentifierUri?: string;
         defaultMaxAge?: number;
@@ -130,6 +131,8 @@ function seconds<K extends string>(values: Record<string, unknown>, option: stri
   if (typeof v !== "string" || !/^\d{1,9}$/.test(v)) throw new UsageError(`--${option} must be a whole number of seconds`);
   return { [key]: Number(v) } as Partial<Record<K, number>>;
 }
+
+const isSigningAlgorithmName = (value: string): value is SigningAlgorithm => (signingAlgorithms as readonly string[]).includes(value);
 
 const splitList = (v: string | undefined, sep: RegExp) => (v ?? "").split(sep).map((s) => s.trim()).filter(Boolean);
 
@@ -206,10 +209,9 @@ export function parseCommand(argv: string[]): Command {
         if (type !== "confidential" && type !== "public") throw new UsageError(`--type must be "confidential" or "public" (got "${type}")`);
         const grantTypes = splitList(required(v, "grant-types"), /[,\s]+/);
         const authMethod = v["auth-method"] as string | undefined;
-        const methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
-        if (authMethod !== undefined && !methods.includes(authMethod)) throw new UsageError(`--auth-method must be one of ${methods.join(", ")} (got "${authMethod}")`);
+        if (authMethod !== undefined && !isClientAuthMethod(authMethod)) throw new UsageError(`--auth-method must be one of ${clientAuthMethods.join(", ")} (got "${authMethod}")`);
         const idTokenAlg = v["id-token-alg"] as string | undefined;
-        if (idTokenAlg !== undefined && !["RS256", "ES256", "EdDSA"].includes(idTokenAlg)) throw new UsageError(`--id-token-alg must be RS256, ES256 or EdDSA (got "${idTokenAlg}")`);
+        if (idTokenAlg !== undefined && !isSigningAlgorithmName(idTokenAlg)) throw new UsageError(`--id-token-alg must be ${signingAlgorithms.slice(0, -1).join(", ")} or ${signingAlgorithms.at(-1)} (got "${idTokenAlg}")`);
         const str = (name: string) => v[name] as string | undefined;
         return {
           kind: "clients-create",
@@ -228,7 +230,7 @@ export function parseCommand(argv: string[]): Command {
           ...seconds(v, "refresh-token-idle-ttl", "refreshTokenIdleTtl"),
           oidc: {
             ...seconds(v, "id-token-ttl", "idTokenTtl"),
-            ...(idTokenAlg !== undefined && { idTokenSignedResponseAlg: idTokenAlg as "RS256" | "ES256" | "EdDSA" }),
+            ...(idTokenAlg !== undefined && { idTokenSignedResponseAlg: idTokenAlg }),
             subjectType: v.pairwise === true ? "pairwise" : "public",
             sectorIdentifierUri: str("sector-identifier-uri"),
             ...seconds(v, "default-max-age", "defaultMaxAge"),
@@ -294,7 +296,7 @@ export function parseCommand(argv: string[]): Command {
         const v = parse(rest, { alg: { type: "string", multiple: true }, json: { type: "boolean" } });
         const algs = ((v.alg as string[] | undefined) ?? []).flatMap((a) => splitList(a, /,/));
         for (const a of algs) {
-          if (!(signingAlgorithms as readonly string[]).includes(a)) throw new UsageError(`--alg must be one of ${signingAlgorithms.join(", ")} (got "${a}")`);
+          if (!isSigningAlgorithmName(a)) throw new UsageError(`--alg must be one of ${signingAlgorithms.join(", ")} (got "${a}")`);
         }
         return { kind: "keys-rotate", algorithms: algs.length ? (algs as SigningAlgorithm[]) : [...signingAlgorithms], json: v.json === true };
       }

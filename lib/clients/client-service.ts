@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Client, PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
 import type { Cache } from "../cache/cache";
+import { channels } from "../cache/channels";
 import type { Logger } from "../observability/logger";
 import type { AuditLog } from "../audit/audit-log";
 import type { ScopeService } from "../scopes/scope-service";
@@ -11,10 +12,8 @@ import { EgressError, type Egress } from "../security/egress";
 import { hashSecret, randomToken } from "../security/secrets";
 import { originOf } from "../oidc/session-state";
 import { redirectHosts } from "../oidc/subject";
+import { clientAssertionAlgorithms, clientAuthMethods, defaultIdTokenSigningAlgorithm, grantTypes, signingAlgorithms, subjectTypes } from "../protocol/constants";
 import { checkRedirectUri, isAbsoluteUriWithoutFragment } from "./redirect-uri";
-
-export const supportedGrantTypes = ["authorization_code", "refresh_token", "client_credentials"] as const;
-export const supportedAuthMethods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] as const;
 
 export const newClientSchema = z.object({
   name: z.string().trim().min(1, { error: "is required" }).max(200),
@@ -23,17 +22,17 @@ export const newClientSchema = z.object({
   redirectUris: z.array(z.string()).default([]),
   postLogoutRedirectUris: z.array(z.string()).default([]),
   grantTypes: z
-    .array(z.enum(supportedGrantTypes, { error: `must be one of ${supportedGrantTypes.join(", ")}` }))
+    .array(z.enum(grantTypes, { error: `must be one of ${grantTypes.join(", ")}` }))
     .min(1, { error: "name at least one grant type" }),
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { error: "is not a valid scope token (RFC 6749 §3.3)" })).default([]),
-  tokenEndpointAuthMethod: z.enum(supportedAuthMethods, { error: `must be one of ${supportedAuthMethods.join(", ")}` }).optional(),
+  tokenEndpointAuthMethod: z.enum(clientAuthMethods, { error: `must be one of ${clientAuthMethods.join(", ")}` }).optional(),
   requireConsent: z.boolean().default(true),
   /** RFC 8707 resource indicators: the default audiences of this client's access tokens. */
   resources: z.array(z.string().max(2048)).default([]),
   /** RFC 7591 §2: public keys for private_key_jwt, by value or by reference (not both). */
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }, { error: 'must be a JWK Set {"keys": [...]}' }).optional(),
   jwksUri: z.string().max(2048).optional(),
-  tokenEndpointAuthSigningAlg: z.enum(["RS256", "PS256", "ES256", "EdDSA"]).optional(),
+  tokenEndpointAuthSigningAlg: z.enum(clientAssertionAlgorithms).optional(),
   // Lifetimes in seconds. Authorization codes live at most 60 s (OAuth 2.1 §4.1.2 recommends a short lifetime).
   accessTokenTtl: z.number().int().min(60).max(86_400).optional(),
   refreshTokenTtl: z.number().int().min(300).max(31_536_000).optional(),
@@ -41,9 +40,9 @@ export const newClientSchema = z.object({
   idTokenTtl: z.number().int().min(60).max(86_400).optional(),
   // OpenID Connect Dynamic Client Registration 1.0 §2 metadata.
   /** OIDC Core §8: "public" (the user id) or "pairwise" (a value per sector identifier). */
-  subjectType: z.enum(["public", "pairwise"]).default("public"),
+  subjectType: z.enum(subjectTypes).default("public"),
   sectorIdentifierUri: z.string().max(2048).optional(),
-  idTokenSignedResponseAlg: z.enum(["RS256", "ES256", "EdDSA"]).default("RS256"),
+  idTokenSignedResponseAlg: z.enum(signingAlgorithms).default(defaultIdTokenSigningAlgorithm),
   /** Seconds; re-authentication is required when the session is older (Registration §2 default_max_age). */
   defaultMaxAge: z.number().int().min(0).max(31_536_000).optional(),
   requireAuthTime: z.boolean().default(false),
@@ -86,7 +85,7 @@ const CLIENT_CACHE_MS = 60_000;
 /** Unknown client ids are remembered briefly so garbage ids cannot hammer the database. */
 const MISSING_CLIENT_CACHE_MS = 5_000;
 const MAX_CACHED_CLIENTS = 10_000;
-const CHANGE_CHANNEL = "clients:changed";
+const CHANGE_CHANNEL = channels.clientsChanged;
 
 export class ClientService {
   private readonly cached = new Map<string, { client: Client | null; until: number }>();

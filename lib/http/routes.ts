@@ -6,10 +6,10 @@ import { authorizationServerMetadataDocument, authorizationServerMetadataHandler
 import { revocationHandler } from "../oauth/revocation";
 import { tokenHandler } from "../oauth/token-endpoint";
 import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery";
-import { oidcPaths } from "../oidc/paths";
 import { checkSessionHandler } from "../oidc/check-session";
 import { userinfoHandler } from "../oidc/userinfo";
 import { endSessionHandler } from "../oidc/logout";
+import { oauthPaths, oidcPaths, operationsPaths, wellKnownPaths } from "../protocol/paths";
 import type { Route } from "./types";
 
 /**
@@ -17,16 +17,16 @@ import type { Route } from "./types";
  * directly; app/ mounts the same handlers so `next dev` serves them too.
  */
 export const routes: readonly Route[] = [
-  { path: "/api/health", methods: ["GET"], handler: healthHandler },
-  { path: "/api/ready", methods: ["GET"], handler: readyHandler },
-  { path: "/oauth/authorize", methods: ["GET", "POST"], handler: authorizeHandler, noHead: true, rateLimit: "authorize" },
-  { path: "/oauth/authorize/resume", methods: ["GET"], handler: resumeHandler, noHead: true, rateLimit: "authorize" },
-  { path: "/oauth/jwks", methods: ["GET"], handler: jwksHandler, document: jwksDocument },
-  { path: "/.well-known/oauth-authorization-server", methods: ["GET"], handler: authorizationServerMetadataHandler, document: authorizationServerMetadataDocument },
-  { path: "/oauth/token", methods: ["POST"], handler: tokenHandler, rateLimit: "token" },
-  { path: "/oauth/introspect", methods: ["POST"], handler: introspectionHandler, rateLimit: "introspect" },
-  { path: "/oauth/revoke", methods: ["POST"], handler: revocationHandler, rateLimit: "revoke" },
-  { path: oidcPaths.discovery, methods: ["GET"], handler: openidConfigurationHandler, document: openidConfigurationDocument },
+  { path: operationsPaths.health, methods: ["GET"], handler: healthHandler },
+  { path: operationsPaths.ready, methods: ["GET"], handler: readyHandler },
+  { path: oauthPaths.authorization, methods: ["GET", "POST"], handler: authorizeHandler, noHead: true, rateLimit: "authorize" },
+  { path: oauthPaths.authorizationResume, methods: ["GET"], handler: resumeHandler, noHead: true, rateLimit: "authorize" },
+  { path: oauthPaths.jwks, methods: ["GET"], handler: jwksHandler, document: jwksDocument },
+  { path: wellKnownPaths.oauthAuthorizationServer, methods: ["GET"], handler: authorizationServerMetadataHandler, document: authorizationServerMetadataDocument },
+  { path: oauthPaths.token, methods: ["POST"], handler: tokenHandler, rateLimit: "token" },
+  { path: oauthPaths.introspection, methods: ["POST"], handler: introspectionHandler, rateLimit: "introspect" },
+  { path: oauthPaths.revocation, methods: ["POST"], handler: revocationHandler, rateLimit: "revoke" },
+  { path: wellKnownPaths.openidConfiguration, methods: ["GET"], handler: openidConfigurationHandler, document: openidConfigurationDocument },
   { path: oidcPaths.userinfo, methods: ["GET", "POST", "OPTIONS"], handler: userinfoHandler, rateLimit: "userinfo" },
   // Session Management 1.0 §3.2: the OP iframe, the one page other sites may frame.
   { path: oidcPaths.checkSession, methods: ["GET"], handler: checkSessionHandler, frameable: true },

@@ -20,6 +20,7 @@ import type { PrismaClient, User } from "../generated/prisma/client";
 import { mailLink, sendLogged, type Mailer } from "../mail/mailer";
 import { registrationAttemptMail, verificationMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
+import { pagePaths } from "../protocol/paths";
 import { hashSecret } from "../security/secrets";
 import { ConflictError } from "../server/errors";
 import type { TenantSettings } from "../tenancy/tenant-settings";
@@ -32,10 +33,10 @@ export const MAX_NAME_LENGTH = 200;
 
 /** The page paths the mails link to (relative to the issuer). */
 export const mailLinkPaths = {
-  register: "/register",
-  verifyEmail: "/verify-email",
-  forgotPassword: "/forgot-password",
-  resetPassword: "/reset-password",
+  register: pagePaths.register,
+  verifyEmail: pagePaths.verifyEmail,
+  forgotPassword: pagePaths.forgotPassword,
+  resetPassword: pagePaths.resetPassword,
 } as const;
 
 /** Who asked, for audit, rate limits and the mail's language. */

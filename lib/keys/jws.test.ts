@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from "node:cr
 import { jwtVerify, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { JwsSigner, JwsVerifier, parseCompactJws, sameMediaType } from "./jws";
-import type { SigningAlgorithm } from "./signing-key-service";
+import type { SigningAlgorithm } from "../protocol/constants";
 
 function keyPair(alg: SigningAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
   if (alg === "RS256") return generateKeyPairSync("rsa", { modulusLength: 2048 });

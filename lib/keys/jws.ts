@@ -1,5 +1,5 @@
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import type { SigningAlgorithm } from "./signing-key-service";
+import type { SigningAlgorithm } from "../protocol/constants";
 
 /**
  * Compact JWS (RFC 7515 §7.1) signing and verification on `node:crypto` KeyObjects.

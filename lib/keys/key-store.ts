@@ -1,13 +1,15 @@
 import { createHash, createPrivateKey, createPublicKey, randomUUID, type JsonWebKey } from "node:crypto";
 import type { Cache, Unsubscribe } from "../cache/cache";
+import { channels } from "../cache/channels";
 import type { SigningKey } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { isSigningAlgorithm, JwsSigner, JwsVerifier, parseCompactJws, sameMediaType } from "./jws";
-import type { SigningAlgorithm, SigningKeyService } from "./signing-key-service";
+import type { SigningAlgorithm } from "../protocol/constants";
+import type { SigningKeyService } from "./signing-key-service";
 
 /** Cache channel announcing that the signing keys changed (rotation): every instance reloads. */
-export const KEYS_CHANGED_CHANNEL = "keys:changed";
+export const KEYS_CHANGED_CHANNEL = channels.keysChanged;
 /** A token with an unknown kid reloads the keys at most this often (a flood of garbage cannot hammer the database). */
 export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 10_000;
 /** After a failed background reload, the previous copy serves this long before the next try. */

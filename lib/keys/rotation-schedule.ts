@@ -3,7 +3,8 @@ import type { SigningKey } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import type { KeyStore } from "./key-store";
-import { signingAlgorithms, type SigningAlgorithm, type SigningKeyService } from "./signing-key-service";
+import { signingAlgorithms, type SigningAlgorithm } from "../protocol/constants";
+import type { SigningKeyService } from "./signing-key-service";
 
 const DAY_MS = 86_400_000;
 /** How often each instance looks for keys that are due. */

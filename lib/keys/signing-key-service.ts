@@ -4,11 +4,8 @@ import { Prisma } from "../generated/prisma/client";
 import type { AuditLog } from "../audit/audit-log";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
+import { signingAlgorithms, type SigningAlgorithm } from "../protocol/constants";
 import type { KeyEncryption } from "./key-encryption";
-
-/** JWS algorithms Authly signs with (RFC 7518 §3.1; EdDSA per RFC 8037). */
-export const signingAlgorithms = ["RS256", "ES256", "EdDSA"] as const;
-export type SigningAlgorithm = (typeof signingAlgorithms)[number];
 
 /** Tokens are accepted up to this long after their exp, so retired keys stay published that much longer. */
 const CLOCK_SKEW_SECONDS = 300;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isAbsoluteUriWithoutFragment } from "../clients/redirect-uri";
 import type { Client } from "../generated/prisma/client";
-import type { SigningAlgorithm } from "../keys/signing-key-service";
+import { accessTokenSigningAlgorithm, type SigningAlgorithm } from "../protocol/constants";
 import type { Clock } from "../server/clock";
 import { OAuthError } from "./errors";
 import type { RevocationList } from "./revocation-list";
@@ -103,7 +103,7 @@ export class AccessTokenService {
     if (input.acr) payload.acr = input.acr;
     if (input.amr && input.amr.length > 0) payload.amr = input.amr;
     if (input.sid) payload.sid = input.sid;
-    const token = await this.deps.signer.sign(payload, { typ: ACCESS_TOKEN_TYPE, alg: "RS256" });
+    const token = await this.deps.signer.sign(payload, { typ: ACCESS_TOKEN_TYPE, alg: accessTokenSigningAlgorithm });
     return { token, jti, expiresAt: new Date(exp * 1000), expiresIn: input.ttlSeconds };
   }
 

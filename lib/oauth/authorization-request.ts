@@ -15,11 +15,10 @@ import { parsePrompt, restrictClaimsRequest } from "../oidc/authentication-reque
 import type { IdTokenService } from "../oidc/id-token";
 import type { ProtocolRateLimits } from "../security/rate-limits";
 import { isAcceptableParam, isAcceptableText } from "../http/input";
+import { isResponseMode, type ResponseMode } from "../protocol/constants";
 import { OAuthError } from "./errors";
 import { MAX_PARAM_LENGTH, parseScope, readFormBody, readQuery } from "./params";
 import { CODE_CHALLENGE_METHOD, isValidCodeChallenge } from "./pkce";
-
-export type ResponseMode = "query" | "form_post";
 
 /** A validated authorization request, as stored in an Interaction and used to issue the code. */
 export interface AuthorizationRequest {
@@ -234,7 +233,7 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
   if (p.response_type !== "code") return fail(new OAuthError("unsupported_response_type", "only response_type=code is supported"));
 
   // check_response_mode. OAuth 2.0 Multiple Response Types §2.1 (query) and Form Post Response Mode §2.
-  if (p.response_mode !== undefined && p.response_mode !== "query" && p.response_mode !== "form_post") {
+  if (p.response_mode !== undefined && !isResponseMode(p.response_mode)) {
     return fail(new OAuthError("invalid_request", "response_mode must be query or form_post"));
   }
 

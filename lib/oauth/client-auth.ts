@@ -4,6 +4,8 @@ import type { ClientService } from "../clients/client-service";
 import type { Client } from "../generated/prisma/client";
 import { isAcceptableText } from "../http/input";
 import type { Logger } from "../observability/logger";
+import { clientAssertionAlgorithms, type ClientAuthMethod } from "../protocol/constants";
+import { oauthPaths } from "../protocol/paths";
 import type { LimitedEndpoint, ProtocolRateLimits } from "../security/rate-limits";
 import { equalSecretHashes, hashSecret } from "../security/secrets";
 import type { Clock } from "../server/clock";
@@ -12,13 +14,9 @@ import type { RemoteKeySets } from "./remote-jwks";
 
 /** RFC 7523 §2.2 */
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-/** Algorithms accepted for private_key_jwt assertions (RFC 7518; EdDSA per RFC 8037). */
-export const assertionSigningAlgorithms = ["RS256", "PS256", "ES256", "EdDSA"] as const;
 /** An assertion may not claim to live longer than this (RFC 7523 §3 lets the server limit exp). */
 const MAX_ASSERTION_LIFETIME_SECONDS = 600;
 const CLOCK_SKEW_SECONDS = 60;
-
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
 
 export interface AuthenticatedClient {
   client: Client;
@@ -217,8 +215,8 @@ export class ClientAuthenticator {
     if (!getKey) throw invalidClient("the client has no registered keys", false);
     const issuer = this.deps.issuer;
     // RFC 7523 §3: aud identifies the authorization server; the issuer and the endpoint URL are accepted.
-    const audiences = [...new Set([issuer, `${issuer}/oauth/token`, endpointUrl])];
-    const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...assertionSigningAlgorithms];
+    const audiences = [...new Set([issuer, issuer + oauthPaths.token, endpointUrl])];
+    const algorithms = client.tokenEndpointAuthSigningAlg ? [client.tokenEndpointAuthSigningAlg] : [...clientAssertionAlgorithms];
     let payload;
     try {
       ({ payload } = await jwtVerify(assertion, getKey, {

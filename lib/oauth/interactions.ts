@@ -37,6 +37,7 @@ import {
 } from "../oidc/authentication-request";
 import type { SubjectIdentifiers } from "../oidc/subject";
 import { claimsOfScopes } from "../oidc/claims";
+import { oauthPaths, pagePaths } from "../protocol/paths";
 import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
@@ -48,9 +49,9 @@ export const INTERACTION_COOKIE = "authly_interaction";
 /** How long a pending authorization request waits for the user. */
 export const INTERACTION_LIFETIME_SECONDS = 10 * 60;
 
-export const LOGIN_PATH = "/login";
-export const CONSENT_PATH = "/consent";
-export const RESUME_PATH = "/oauth/authorize/resume";
+export const LOGIN_PATH = pagePaths.login;
+export const CONSENT_PATH = pagePaths.consent;
+export const RESUME_PATH = oauthPaths.authorizationResume;
 
 /** What the browser binding cookie must look like (randomToken(32)). */
 export function isBrowserBinding(value: unknown): value is string {

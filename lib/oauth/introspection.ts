@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Client } from "../generated/prisma/client";
 import type { RouteHandler } from "../http/types";
+import { oauthPaths } from "../protocol/paths";
 import type { Container } from "../server/container";
 import { hashSecret } from "../security/secrets";
 import type { AccessTokenClaims } from "./access-token";
@@ -81,7 +82,7 @@ async function introspectRefreshToken(container: Container, caller: Client, toke
  */
 export const introspectionHandler: RouteHandler = async (request, { container }) => {
   const params = await readFormBody(request);
-  const { client, method } = await container.clientAuth.authenticate(request, params, "introspect", `${container.config.issuer}/oauth/introspect`);
+  const { client, method } = await container.clientAuth.authenticate(request, params, "introspect", container.config.issuer + oauthPaths.introspection);
   // RFC 7662 §2.1: the endpoint requires authorization; a public client cannot authenticate.
   if (method === "none") throw new OAuthError("invalid_client", "introspection requires client authentication", { status: 401 });
   const parsed = introspectionParams.safeParse(Object.fromEntries(params));

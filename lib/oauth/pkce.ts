@@ -4,10 +4,11 @@
  * leaks, so it is not supported.
  */
 import { createHash } from "node:crypto";
+import { codeChallengeMethods } from "../protocol/constants";
 import { timingSafeEqualStrings } from "../security/secrets";
 
 /** The only supported method (RFC 7636 §4.2; OAuth 2.1 §4.1.1: "S256" is REQUIRED, plain is not accepted here). */
-export const CODE_CHALLENGE_METHOD = "S256";
+export const CODE_CHALLENGE_METHOD = codeChallengeMethods[0];
 
 // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
 const verifierPattern = /^[A-Za-z0-9\-._~]{43,128}$/;

@@ -1,10 +1,11 @@
 import type { Cache, Unsubscribe } from "../cache/cache";
+import { channels } from "../cache/channels";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { OAuthError } from "./errors";
 
 /** Announces revocations to the other instances (a hint; the database is the record). */
-export const REVOCATIONS_CHANNEL = "revocations:added";
+export const REVOCATIONS_CHANNEL = channels.revocationsAdded;
 
 /** Where the authoritative list lives (the RevokedAccessToken table, through the token store). */
 export interface RevocationSource {

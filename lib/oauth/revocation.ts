@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { makeResponse } from "../http/responses";
 import type { RouteHandler } from "../http/types";
+import { oauthPaths } from "../protocol/paths";
 import { hashSecret } from "../security/secrets";
 import { OAuthError } from "./errors";
 import { readFormBody } from "./params";
@@ -17,7 +18,7 @@ const revocationParams = z.object({
  */
 export const revocationHandler: RouteHandler = async (request, { container, requestId, clientIp }) => {
   const params = await readFormBody(request);
-  const { client } = await container.clientAuth.authenticate(request, params, "revoke", `${container.config.issuer}/oauth/revoke`);
+  const { client } = await container.clientAuth.authenticate(request, params, "revoke", container.config.issuer + oauthPaths.revocation);
   const parsed = revocationParams.safeParse(Object.fromEntries(params));
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const { token, token_type_hint: hint } = parsed.data;

@@ -7,12 +7,11 @@
 import { locales } from "../../components/i18n/negotiate-locale";
 import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document";
 import type { RouteHandler } from "../http/types";
-import { signingAlgorithms } from "../keys/signing-key-service";
 import { authorizationServerMetadata } from "../oauth/metadata";
-import { SUPPORTED_ACR_VALUES } from "./authentication-request";
+import { signingAlgorithms, subjectTypes } from "../protocol/constants";
+import { oidcPaths } from "../protocol/paths";
+import { PROMPT_VALUES, SUPPORTED_ACR_VALUES } from "./authentication-request";
 import { supportedClaims } from "./claims";
-import { oidcPaths } from "./paths";
-import { subjectTypes } from "./subject";
 
 export function providerMetadata(issuer: string, scopes: readonly string[]): Record<string, unknown> {
   return {
@@ -32,7 +31,7 @@ export function providerMetadata(issuer: string, scopes: readonly string[]): Rec
     request_uri_parameter_supported: false,
     ui_locales_supported: locales,
     display_values_supported: ["page"],
-    prompt_values_supported: ["none", "login", "consent", "select_account"],
+    prompt_values_supported: PROMPT_VALUES,
     // Session Management 1.0 §3.3, RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.1.
     check_session_iframe: issuer + oidcPaths.checkSession,
     end_session_endpoint: issuer + oidcPaths.endSession,

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Client } from "../generated/prisma/client";
 import { isSigningAlgorithm } from "../keys/jws";
-import type { SigningAlgorithm } from "../keys/signing-key-service";
+import { defaultIdTokenSigningAlgorithm, type SigningAlgorithm } from "../protocol/constants";
 import type { TokenSigner } from "../oauth/access-token";
 import type { Clock } from "../server/clock";
 import type { SubjectIdentifiers } from "./subject";
@@ -46,7 +46,7 @@ export interface IdTokenHint {
 
 /** The id_token_signed_response_alg of a client, defaulting to RS256 (OIDC Registration §2). */
 export function idTokenAlgorithmOf(client: Pick<Client, "idTokenSignedResponseAlg">): SigningAlgorithm {
-  return isSigningAlgorithm(client.idTokenSignedResponseAlg) ? client.idTokenSignedResponseAlg : "RS256";
+  return isSigningAlgorithm(client.idTokenSignedResponseAlg) ? client.idTokenSignedResponseAlg : defaultIdTokenSigningAlgorithm;
 }
 
 /**

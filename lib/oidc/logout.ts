@@ -23,6 +23,7 @@ import { pageLocale } from "../oauth/authorization-response";
 import { OAuthError } from "../oauth/errors";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { readFormBody, readQuery } from "../oauth/params";
+import { pagePaths } from "../protocol/paths";
 import { isUiLocalesValue } from "../../i18n/locales";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
@@ -139,8 +140,8 @@ export class LogoutService {
 // ---------------------------------------------------------------------------------------------
 
 /** The confirmation page (app/(auth)/logout/page.tsx) and the "signed out" page (app/(auth)/logout/done/page.tsx). */
-export const CONFIRM_LOGOUT_PATH = "/logout";
-export const SIGNED_OUT_PATH = "/logout/done";
+export const CONFIRM_LOGOUT_PATH = pagePaths.confirmLogout;
+export const SIGNED_OUT_PATH = pagePaths.signedOut;
 
 /** The confirmation form's CSRF token: an HMAC of the browser session id, so it is valid only for that session. */
 export function logoutCsrfToken(cookieSecret: string, sessionId: string): string {

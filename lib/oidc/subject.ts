@@ -6,9 +6,6 @@
 import { createHmac } from "node:crypto";
 import type { Client } from "../generated/prisma/client";
 
-export type SubjectType = "public" | "pairwise";
-export const subjectTypes: readonly SubjectType[] = ["public", "pairwise"];
-
 /**
  * OIDC Core §8.1: the sector identifier is the host of `sector_identifier_uri` when registered,
  * else the host of the (single host of the) registered redirect URIs.

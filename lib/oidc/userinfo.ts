@@ -13,7 +13,7 @@ import { readFormBody } from "../oauth/params";
 import type { Client } from "../generated/prisma/client";
 import type { Container } from "../server/container";
 import { claimColumns, releasedClaims, type ClaimSource } from "./claims";
-import { oidcPaths } from "./paths";
+import { oidcPaths } from "../protocol/paths";
 
 /**
  * RFC 6750 §2.1: b64token. Its characters are printable ASCII, so a header token always passes the

@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
+import { channels } from "../cache/channels";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { fromZodIssues } from "../server/errors";
@@ -25,7 +26,7 @@ export interface TenantSettings {
   registrationEnabled: boolean;
 }
 
-const CHANGE_CHANNEL = "tenant-settings-changed";
+const CHANGE_CHANNEL = channels.tenantSettingsChanged;
 /** Fallback lifetime of the in-memory copy when a change announcement is missed. */
 const CACHE_MS = 30_000;
 

@@ -5,6 +5,7 @@ import { isTimeZone } from "@/lib/account/profile";
 import type { Session, User } from "@/lib/generated/prisma/client";
 import { pageRequestMeta } from "@/lib/http/page-door";
 import type { RequestMeta } from "@/lib/oauth/interactions";
+import { accountPaths, pagePaths, type AccountPath } from "@/lib/protocol/paths";
 import type { Container } from "@/lib/server/container";
 import { getContainer } from "@/lib/server/instance";
 
@@ -14,19 +15,12 @@ export interface SignedInAccount {
   user: User;
 }
 
-/** The account pages' paths; the login page sends the user back to the one asked for. */
-export const accountPaths = {
-  overview: "/account",
-  profile: "/account/profile",
-  password: "/account/password",
-  sessions: "/account/sessions",
-  applications: "/account/applications",
-} as const;
-export type AccountPath = (typeof accountPaths)[keyof typeof accountPaths];
+/** The account pages' paths (lib/protocol/paths.ts); the login page sends the user back to the one asked for. */
+export { accountPaths, type AccountPath };
 
 /** The sign-in page, coming back to `path` afterwards. */
 export function loginUrl(path: AccountPath): string {
-  return `/login?return_to=${encodeURIComponent(path)}`;
+  return `${pagePaths.login}?return_to=${encodeURIComponent(path)}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { BROWSER_STATE_COOKIE } from "@/lib/oidc/session-state";
 import type { Container } from "@/lib/server/container";
 import { getContainer } from "@/lib/server/instance";
 import { accountPaths, loginUrl, requestMeta, type AccountPath } from "./account-context";
+import { pagePaths } from "@/lib/protocol/paths";
 
 /**
  * The account pages' server actions. Each one reads the browser session from the cookie again
@@ -114,7 +115,7 @@ export async function endSession(formData: FormData): Promise<void> {
   if (parsed.data.session === session.id) {
     await container.account.signOut(session.id, meta);
     clearSessionCookies(container, cookieStore);
-    redirect("/logout/done");
+    redirect(pagePaths.signedOut);
   }
   const ended = await container.account.endSession(session.userId, parsed.data.session, meta);
   redirect(`${accountPaths.sessions}?done=${ended ? "ended" : "not_found"}`);
@@ -125,7 +126,7 @@ export async function endAllSessions(): Promise<void> {
   const { container, cookieStore, session, meta } = await signedIn(accountPaths.sessions);
   await container.account.endAllSessions(session.userId, meta);
   clearSessionCookies(container, cookieStore);
-  redirect("/login");
+  redirect(pagePaths.login);
 }
 
 /** "Sign out" in the page header: this browser's session. */
@@ -133,7 +134,7 @@ export async function signOut(): Promise<void> {
   const { container, cookieStore, session, meta } = await signedIn(accountPaths.overview);
   await container.account.signOut(session.id, meta);
   clearSessionCookies(container, cookieStore);
-  redirect("/logout/done");
+  redirect(pagePaths.signedOut);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { AccountNav, type AccountNavItem } from "./account-nav";
 import { signOut } from "./actions";
 import { LogoutIcon } from "@/components/ui/icons";
 import { Avatar, secondaryButtonClass } from "./ui";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -24,7 +25,7 @@ export default async function AccountLayout({ children }: { children: ReactNode 
     { key: "password", href: accountPaths.password, label: t("nav.password") },
     { key: "sessions", href: accountPaths.sessions, label: t("nav.sessions") },
     { key: "applications", href: accountPaths.applications, label: t("nav.applications") },
-    { key: "privacy", href: "/privacy", label: t("nav.privacy"), external: true },
+    { key: "privacy", href: pagePaths.privacy, label: t("nav.privacy"), external: true },
   ];
   return (
     // Client forms (profile, password) only get the messages they use.

@@ -5,6 +5,7 @@ import type { ComponentType, SVGProps } from "react";
 import { AppsIcon, ArrowRightIcon, DevicesIcon, KeyIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
 import { accountPaths, requireAccount, userTimeZone } from "./account-context";
 import { Badge, IconTile, PageHeading } from "./ui";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -53,7 +54,7 @@ export default async function AccountOverviewPage() {
       text: t("overview.applicationsText", { count: applications }),
       action: t("overview.applicationsAction"),
     },
-    { key: "privacy", href: "/privacy", icon: ShieldIcon, title: t("overview.privacyTitle"), text: t("overview.privacyText"), action: t("overview.privacyAction") },
+    { key: "privacy", href: pagePaths.privacy, icon: ShieldIcon, title: t("overview.privacyTitle"), text: t("overview.privacyText"), action: t("overview.privacyAction") },
   ];
 
   return (
@@ -66,7 +67,7 @@ export default async function AccountOverviewPage() {
           {user.emailVerified ? <Badge tone="success">{t("emailVerified")}</Badge> : <Badge tone="warning">{t("emailUnverified")}</Badge>}
           {user.emailVerified ? null : (
             // The verification page offers a new confirmation link to a signed-in user.
-            <Link href="/verify-email" className="font-medium text-accent hover:text-accent-hover hover:underline">
+            <Link href={pagePaths.verifyEmail} className="font-medium text-accent hover:text-accent-hover hover:underline">
               {t("confirmEmail")}
             </Link>
           )}

@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { INTERACTION_COOKIE, pageUrl } from "@/lib/oauth/interactions";
 import { getContainer } from "@/lib/server/instance";
+import { pagePaths } from "@/lib/protocol/paths";
 
 const consentSchema = z.object({
   interaction: z.string().max(128),
@@ -17,7 +18,7 @@ const consentSchema = z.object({
  */
 export async function decideConsent(formData: FormData): Promise<void> {
   const parsed = consentSchema.safeParse({ interaction: formData.get("interaction"), decision: formData.get("decision") });
-  if (!parsed.success) redirect("/consent");
+  if (!parsed.success) redirect(pagePaths.consent);
   const { interaction, decision } = parsed.data;
   const [container, cookieStore] = await Promise.all([getContainer(), cookies()]);
   const outcome = await container.interactions.submitConsent(interaction, cookieStore.get(container.sessions.hostOnly(INTERACTION_COOKIE))?.value, decision);

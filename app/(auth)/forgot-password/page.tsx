@@ -6,6 +6,7 @@ import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { requestPasswordReset } from "./actions";
 import { ForgotPasswordForm } from "./forgot-password-form";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -23,7 +24,7 @@ export default async function ForgotPasswordPage() {
         action={requestPasswordReset}
         product={site("siteName")}
         resetMinutes={USER_TOKEN_LIFETIME_MS.reset_password / 60_000}
-        signInHref="/login"
+        signInHref={pagePaths.login}
         {...(registrationOpen && { registerHref: mailLinkPaths.register })}
       />
     </NextIntlClientProvider>

@@ -11,6 +11,7 @@ import { signIn, signInDirect } from "./actions";
 import { LoginForm } from "./login-form";
 import { loadInteraction, requestInteractionLocale, signInTranslator } from "./request-locale";
 import { DEFAULT_RETURN_TO, safeReturnTo, signInUrl } from "./return-to";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -25,9 +26,6 @@ const searchSchema = z.object({
   /** Plain sign-in: show the form even when signed in ("Sign in as someone else"). */
   force: z.literal("1").optional().catch(undefined),
 });
-
-const FORGOT_PASSWORD_PATH = "/forgot-password";
-const REGISTER_PATH = "/register";
 
 const primaryButtonClass =
   "flex w-full items-center justify-center gap-2 rounded-lg bg-accent px-4 py-2.5 text-sm font-semibold text-accent-fg shadow-sm transition-colors hover:bg-accent-hover";
@@ -84,7 +82,7 @@ function CreateAccountLink({ t }: { t: Translator }) {
   return (
     <p className="mt-4 text-center text-sm text-fg-muted">
       {t("noAccount")}{" "}
-      <Link href={REGISTER_PATH} className={linkClass}>
+      <Link href={pagePaths.register} className={linkClass}>
         {t("createAccount")}
       </Link>
     </p>
@@ -134,7 +132,7 @@ async function InteractionSignIn({ interaction }: { interaction: string | string
           // OIDC Core §3.1.2.1 login_hint (an email), else the signed-in user's email when signing in again.
           defaultEmail={view.loginEmail}
           labels={formLabels(t)}
-          forgotPasswordHref={FORGOT_PASSWORD_PATH}
+          forgotPasswordHref={pagePaths.forgotPassword}
         />
         {registration ? <CreateAccountLink t={t} /> : null}
         <p className="mt-6 border-t border-border pt-5 text-sm leading-relaxed text-fg-muted">{t("privacyNote", { client: view.client.name })}</p>
@@ -171,12 +169,12 @@ async function DirectSignIn({ returnTo, force }: { returnTo: string; force: bool
           {t("switchNotice", { email: user.email })}
         </Notice>
       ) : null}
-      <LoginForm action={signInDirect} hidden={{ return_to: returnTo }} labels={formLabels(t)} forgotPasswordHref={FORGOT_PASSWORD_PATH} />
+      <LoginForm action={signInDirect} hidden={{ return_to: returnTo }} labels={formLabels(t)} forgotPasswordHref={pagePaths.forgotPassword} />
       {registration ? (
         <CardFooterLink>
           <p className="text-center text-fg-muted">
             {t("noAccount")}{" "}
-            <Link href={REGISTER_PATH} className={linkClass}>
+            <Link href={pagePaths.register} className={linkClass}>
               {t("createAccount")}
             </Link>
           </p>

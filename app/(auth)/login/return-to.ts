@@ -1,9 +1,11 @@
+import { accountPaths, pagePaths } from "@/lib/protocol/paths";
+
 /**
  * Where the plain sign-in page sends the browser afterwards (`?return_to=`). Only a path on this
  * site is accepted, so the parameter can never make Authly an open redirector (RFC 9700 §4.11,
  * OWASP ASVS 5.1.5). Pure, so tests check it directly.
  */
-export const DEFAULT_RETURN_TO = "/account";
+export const DEFAULT_RETURN_TO: string = accountPaths.overview;
 
 const ORIGIN = "http://authly.invalid";
 
@@ -33,5 +35,5 @@ export function signInUrl(returnTo: string, options: { force?: boolean } = {}): 
   if (returnTo !== DEFAULT_RETURN_TO) params.set("return_to", returnTo);
   if (options.force) params.set("force", "1");
   const query = params.toString();
-  return query ? `/login?${query}` : "/login";
+  return query ? `${pagePaths.login}?${query}` : pagePaths.login;
 }

@@ -5,9 +5,9 @@ import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { InfoIcon, LoginIcon, LogoutIcon } from "@/components/ui/icons";
-import { oidcPaths } from "@/lib/oidc/paths";
 import { logoutCsrfToken } from "@/lib/oidc/logout";
 import { getContainer } from "@/lib/server/instance";
+import { accountPaths, oidcPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -61,7 +61,7 @@ export default async function ConfirmLogoutPage({ searchParams }: { searchParams
         {Object.entries(fields).map(([name, value]) => (value === undefined ? null : <input key={name} type="hidden" name={name} value={value} />))}
         <input type="hidden" name="csrf_token" value={logoutCsrfToken(container.cookieSecret, session.id)} />
         <Link
-          href="/account"
+          href={accountPaths.overview}
           className="flex-1 rounded-lg border border-border-strong bg-surface px-4 py-2.5 text-center text-sm font-semibold text-fg shadow-xs transition-colors hover:bg-surface-muted"
         >
           {t("staySignedIn")}

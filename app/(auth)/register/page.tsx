@@ -9,6 +9,7 @@ import { getContainer } from "@/lib/server/instance";
 import { register } from "./actions";
 import { RegisterForm } from "./register-form";
 import { UserPlusIcon } from "@/components/ui/icons";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -41,7 +42,7 @@ export default async function RegisterPage() {
         maxPasswordLength={MAX_PASSWORD_LENGTH}
         maxNameLength={MAX_NAME_LENGTH}
         verifyHours={USER_TOKEN_LIFETIME_MS.verify_email / 3_600_000}
-        signInHref="/login"
+        signInHref={pagePaths.login}
         forgotPasswordHref={mailLinkPaths.forgotPassword}
       />
     </NextIntlClientProvider>

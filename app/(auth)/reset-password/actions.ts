@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { NewPasswordError } from "@/lib/identity/registration";
 import { getContainer } from "@/lib/server/instance";
 import { formRequestMeta } from "../request-meta";
+import { pagePaths } from "@/lib/protocol/paths";
 
 export interface ResetPasswordState {
   errors?: { password?: NewPasswordError; confirmation?: "mismatch" };
@@ -27,5 +28,5 @@ export async function resetPassword(_previous: ResetPasswordState, formData: For
   if (outcome.status === "invalid_token") return { invalidToken: true };
   if (outcome.status === "invalid") return { errors: outcome.errors };
   // 303 to a URL without the (now spent) token: it leaves the address bar and the history.
-  redirect("/reset-password?done=1");
+  redirect(`${pagePaths.resetPassword}?done=1`);
 }

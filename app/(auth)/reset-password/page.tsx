@@ -11,6 +11,7 @@ import { getContainer } from "@/lib/server/instance";
 import { NextSteps } from "@/components/auth/form-parts";
 import { resetPassword } from "./actions";
 import { ResetPasswordForm } from "./reset-password-form";
+import { accountPaths, pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -38,7 +39,7 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
   if (done) {
     return (
       <CenteredCard icon={CheckIcon} title={t("doneTitle")} lead={t("doneLead")}>
-        <NextSteps primary={{ href: "/login", label: t("signIn") }} secondary={{ href: "/account", label: t("account") }} />
+        <NextSteps primary={{ href: pagePaths.login, label: t("signIn") }} secondary={{ href: accountPaths.overview, label: t("account") }} />
         <BackHomeLink label={t("backHome")} />
       </CenteredCard>
     );

@@ -13,6 +13,7 @@ import { formRequestMeta } from "../request-meta";
 import { NextSteps } from "@/components/auth/form-parts";
 import { resendVerification } from "./actions";
 import { ResendForm } from "./resend-form";
+import { accountPaths, pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -48,7 +49,7 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
     if (outcome.status === "verified") {
       return (
         <CenteredCard icon={CheckIcon} title={t("verifiedTitle")} lead={t("verifiedLead", { email: outcome.email, product })}>
-          <NextSteps primary={{ href: "/account", label: t("account") }} secondary={{ href: "/login", label: t("signIn") }} />
+          <NextSteps primary={{ href: accountPaths.overview, label: t("account") }} secondary={{ href: pagePaths.login, label: t("signIn") }} />
           <BackHomeLink label={t("backHome")} />
         </CenteredCard>
       );
@@ -60,7 +61,7 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
   if (user?.emailVerified) {
     return (
       <CenteredCard icon={CheckIcon} title={t("alreadyTitle")} lead={t("alreadyLead", { email: user.email })}>
-        <NextSteps primary={{ href: "/account", label: t("account") }} />
+        <NextSteps primary={{ href: accountPaths.overview, label: t("account") }} />
         <BackHomeLink label={t("backHome")} />
       </CenteredCard>
     );
@@ -82,7 +83,7 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
       ) : (
         <>
           <p className="mt-4 text-sm leading-relaxed text-fg-muted">{t("startHint")}</p>
-          <NextSteps primary={{ href: signInUrl("/verify-email"), label: t("signIn") }} />
+          <NextSteps primary={{ href: signInUrl(pagePaths.verifyEmail), label: t("signIn") }} />
         </>
       )}
       <BackHomeLink label={t("backHome")} />

@@ -1,5 +1,6 @@
 import { mountRoute } from "@/lib/http/next-route";
+import { operationsPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
-export const GET = mountRoute("/api/health");
+export const GET = mountRoute(operationsPaths.health);
 export const HEAD = GET;

@@ -1,5 +1,6 @@
 import { mountRoute } from "@/lib/http/next-route";
+import { oauthPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
-export const GET = mountRoute("/oauth/authorize");
+export const GET = mountRoute(oauthPaths.authorization);
 export const POST = GET;

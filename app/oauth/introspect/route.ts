@@ -1,4 +1,5 @@
 import { mountRoute } from "@/lib/http/next-route";
+import { oauthPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
-export const POST = mountRoute("/oauth/introspect");
+export const POST = mountRoute(oauthPaths.introspection);

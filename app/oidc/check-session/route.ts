@@ -1,5 +1,6 @@
 import { mountRoute } from "@/lib/http/next-route";
+import { oidcPaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
-export const GET = mountRoute("/oidc/check-session");
+export const GET = mountRoute(oidcPaths.checkSession);
 export const HEAD = GET;

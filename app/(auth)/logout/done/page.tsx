@@ -6,6 +6,7 @@ import { getTranslations } from "next-intl/server";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { InfoIcon, LogoutIcon } from "@/components/ui/icons";
 import { getContainer } from "@/lib/server/instance";
+import { accountPaths, pagePaths } from "@/lib/protocol/paths";
 
 export const dynamic = "force-dynamic";
 
@@ -22,7 +23,7 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function SignedOutPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const [t, ts, container, cookieStore] = await Promise.all([getTranslations("Logout"), getTranslations("SignedOut"), getContainer(), cookies()]);
-  if (await container.sessions.fromCookies(cookieStore)) redirect("/account");
+  if (await container.sessions.fromCookies(cookieStore)) redirect(accountPaths.overview);
   const wasSignedIn = params.signed_in !== "0";
   return (
     <CenteredCard icon={LogoutIcon} title={t("signedOutTitle")} lead={wasSignedIn ? ts("lead") : t("notSignedInLead")}>
@@ -33,7 +34,7 @@ export default async function SignedOutPage({ searchParams }: { searchParams: Se
         </Notice>
       ) : null}
       <Link
-        href="/login"
+        href={pagePaths.login}
         className="mt-6 inline-flex w-full items-center justify-center rounded-lg bg-accent px-4 py-2.5 text-sm font-semibold text-accent-fg shadow-sm transition-colors hover:bg-accent-hover"
       >
         {ts("signInAgain")}
