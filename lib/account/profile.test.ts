@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalLocale, genderFormValues, isBirthdate, isWebUrl, normalizePhoneNumber, parseProfileForm } from "./profile";
+import { isWebUrl } from "../http/web-url";
+import { canonicalLocale, genderFormValues, isBirthdate, normalizePhoneNumber, parseProfileForm } from "./profile";
 
 const today = new Date(Date.UTC(2026, 10, 29, 12));
 

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { User } from "../generated/prisma/client";
+import { isWebUrl } from "../http/web-url";
 
 /** Editable claims: form field name -> User column, maximum length, kind of value. */
 export const profileFields = {
@@ -63,12 +64,6 @@ export type ProfileChanges = Partial<Record<ProfileColumn, string | null>>;
 // and street_address "MAY contain multiple lines, separated by newlines") keep line feeds.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
-
-/** http(s) URLs only, absolute, with a host and without credentials. */
-export function isWebUrl(value: string): boolean {
-  const url = URL.parse(value);
-  return url !== null && (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "" && url.username === "" && url.password === "";
-}
 
 /**
  * OIDC Core §5.1 birthdate: ISO 8601 `YYYY-MM-DD`, or `YYYY` alone; the year may be 0000 when it

@@ -13,6 +13,7 @@ import { hashSecret, randomToken } from "../security/secrets";
 import { originOf } from "../oidc/session-state";
 import { redirectHosts } from "../oidc/subject";
 import { clientAssertionAlgorithms, clientAuthMethods, defaultIdTokenSigningAlgorithm, grantTypes, signingAlgorithms, subjectTypes } from "../protocol/constants";
+import { isWebUrl } from "../http/web-url";
 import { checkRedirectUri, isAbsoluteUriWithoutFragment } from "./redirect-uri";
 
 export const newClientSchema = z.object({
@@ -60,18 +61,9 @@ export const newClientSchema = z.object({
   tosUri: z.string().max(2048).optional(),
 });
 
-/** An absolute http(s) URL; plain http only for loopback hosts (local development and tests). */
-function isWebUrl(value: string, options: { allowHttp?: boolean } = {}): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.hash || url.username || url.password) return false;
-  if (url.protocol === "https:") return true;
-  return url.protocol === "http:" && (options.allowHttp === true || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
-}
+/** Client metadata URLs (RFC 7591 §2): no fragment; plain http only on loopback hosts where https is required. */
+const httpsUrl = { http: "loopback", fragment: false } as const;
+const webUrl = { http: "any", fragment: false } as const;
 export type NewClient = z.input<typeof newClientSchema>;
 
 export interface CreatedClient {
@@ -160,7 +152,7 @@ export class ClientService {
       issues.push({ field: "refreshTokenIdleTtl", message: "must not exceed refreshTokenTtl" });
     }
     if (c.jwks && c.jwksUri) issues.push({ field: "jwks", message: "give jwks or jwksUri, not both (RFC 7591 §2)" });
-    if (c.jwksUri && !/^https:\/\//.test(c.jwksUri) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(c.jwksUri)) {
+    if (c.jwksUri && !isWebUrl(c.jwksUri, { http: "loopback" })) {
       issues.push({ field: "jwksUri", message: "must be an https URL" });
     }
     if (c.jwks?.keys.some((k) => "d" in k)) issues.push({ field: "jwks", message: "must hold public keys only" });
@@ -169,17 +161,17 @@ export class ClientService {
     }
     for (const field of ["logoUri", "clientUri", "policyUri", "tosUri"] as const) {
       const value = c[field];
-      if (value !== undefined && !isWebUrl(value, { allowHttp: true })) issues.push({ field, message: "must be an absolute http(s) URL" });
+      if (value !== undefined && !isWebUrl(value, webUrl)) issues.push({ field, message: "must be an absolute http(s) URL" });
     }
     // Back-Channel Logout 1.0 §2.2: an absolute URI without a fragment (https outside loopback).
-    if (c.backchannelLogoutUri !== undefined && !isWebUrl(c.backchannelLogoutUri)) {
+    if (c.backchannelLogoutUri !== undefined && !isWebUrl(c.backchannelLogoutUri, httpsUrl)) {
       issues.push({ field: "backchannelLogoutUri", message: "must be an https URL without a fragment" });
     }
     // Front-Channel Logout 1.0 §2: "The domain, port, and scheme of this URL MUST be the same as
     // that of a registered Redirection URI value."
     if (c.frontchannelLogoutUri !== undefined) {
       const origins = new Set(redirectUris.map(originOf));
-      if (!isWebUrl(c.frontchannelLogoutUri, { allowHttp: true }) || !origins.has(originOf(c.frontchannelLogoutUri))) {
+      if (!isWebUrl(c.frontchannelLogoutUri, webUrl) || !origins.has(originOf(c.frontchannelLogoutUri))) {
         issues.push({ field: "frontchannelLogoutUri", message: "must be an absolute URL with the scheme, host and port of a redirect URI" });
       }
     }
@@ -300,7 +292,7 @@ export class ClientService {
         const found = new Set<string>();
         for (const uri of rows.flatMap((r) => r.redirectUris)) {
           const origin = originOf(uri);
-          if (origin && /^https?:/.test(origin)) found.add(origin);
+          if (origin && isWebUrl(origin)) found.add(origin);
         }
         return [...found].sort();
       });
@@ -333,7 +325,7 @@ async function checkSectorIdentifier(sectorIdentifierUri: string | undefined, re
   if (sectorIdentifierUri === undefined) {
     return redirectHosts(redirectUris).length > 1 ? "is required for a pairwise client whose redirect URIs have several hosts (OIDC Core §8.1)" : null;
   }
-  if (!isWebUrl(sectorIdentifierUri)) return "must be an https URL";
+  if (!isWebUrl(sectorIdentifierUri, httpsUrl)) return "must be an https URL";
   let listed: unknown;
   try {
     const response = await egress.fetch(sectorIdentifierUri, {

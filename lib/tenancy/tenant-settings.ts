@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
+import { isWebUrl } from "../http/web-url";
 import { channels } from "../cache/channels";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
@@ -34,14 +35,7 @@ const logoUri = z
   .string()
   .trim()
   .max(2048)
-  .refine((value) => {
-    if (/^\/(?![/\\])[^\s]*$/.test(value)) return true;
-    try {
-      return new URL(value).protocol === "https:";
-    } catch {
-      return false;
-    }
-  }, { error: "must be an https URL or a path starting with /" });
+  .refine((value) => /^\/(?![/\\])[^\s]*$/.test(value) || isWebUrl(value, { http: "never" }), { error: "must be an https URL or a path starting with /" });
 
 export const tenantSettingsPatchSchema = z
   .object({
