@@ -1,10 +1,11 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import type { Prisma } from "../generated/prisma/client";
+import { boundedAddress, boundedUserAgent, type RequestMeta } from "../http/request-meta";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { redact } from "../observability/logger";
 
-export interface AuditEventInput {
+export interface AuditEventInput extends RequestMeta {
   /** Dotted name, e.g. "user.created", "client.created", "keys.rotated". */
   type: string;
   actorType: "user" | "admin" | "client" | "system" | "cli";
@@ -12,9 +13,6 @@ export interface AuditEventInput {
   targetType?: string;
   targetId?: string;
   outcome?: "success" | "failure";
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
   /** Never put tokens, secrets or passwords here; secret-looking fields are redacted anyway. */
   details?: Record<string, unknown>;
 }
@@ -37,8 +35,8 @@ export class AuditLog {
         targetType: event.targetType,
         targetId: event.targetId,
         outcome: event.outcome ?? "success",
-        ipAddress: event.ipAddress,
-        userAgent: event.userAgent,
+        ipAddress: boundedAddress(event.ipAddress),
+        userAgent: boundedUserAgent(event.userAgent),
         requestId: event.requestId,
         details: event.details ? (redact(event.details) as Prisma.InputJsonValue) : undefined,
       },

@@ -11,7 +11,7 @@ import { clientAddress } from "./client-address";
  * server.ts decides the client address with the same function as the protocol door
  * (lib/http/client-address.ts) and passes it, with the request id of the response, in internal
  * request headers: any copy the client sent is removed first. Pages read them with
- * `pageRequestMeta`, never X-Forwarded-For or X-Request-Id.
+ * `requestMetaOfPage` (lib/http/request-meta.ts), never X-Forwarded-For or X-Request-Id.
  */
 export const CLIENT_ADDRESS_HEADER = "x-authly-client-address";
 /** The request id of this request's response (X-Request-Id), for audit rows written while serving it. */
@@ -54,7 +54,10 @@ function pageDoorInFront(): boolean {
   return (globalThis as unknown as Record<symbol, boolean | undefined>)[PAGE_DOOR] === true;
 }
 
-/** The client address and request id of a page request or server action, as server.ts decided them. */
+/**
+ * The client address and request id of a page request or server action, as server.ts decided
+ * them: the part of its RequestMeta (lib/http/request-meta.ts) that only this door can vouch for.
+ */
 export function pageRequestMeta(headers: Pick<Headers, "get">): { ipAddress: string | undefined; requestId: string | undefined } {
   if (!pageDoorInFront()) return { ipAddress: undefined, requestId: undefined };
   return { ipAddress: headers.get(CLIENT_ADDRESS_HEADER) ?? undefined, requestId: headers.get(REQUEST_ID_HEADER) ?? undefined };

@@ -11,6 +11,7 @@
  */
 import type { AuditEventInput, AuditLog } from "../audit/audit-log";
 import type { Session, User } from "../generated/prisma/client";
+import type { RequestMeta } from "../http/request-meta";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { PASSWORD_AMR, type BrowserSessionService, type IssuedSession } from "../sessions/browser-session";
@@ -19,12 +20,6 @@ import { MAX_PASSWORD_LENGTH, type UserService } from "./user-service";
 
 /** The longest email address accepted (RFC 5321 §4.5.3.1: 64 + 1 + 255). */
 export const MAX_EMAIL_LENGTH = 320;
-
-export interface LoginMeta {
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
-}
 
 export type PasswordAuthentication =
   | { status: "ok"; user: User }
@@ -37,7 +32,7 @@ export interface SessionEstablishment {
   current: Session | null;
   /** The acr of this authentication (OIDC Core §2), when the request asked for one. */
   acr?: string | null;
-  meta?: LoginMeta;
+  meta?: RequestMeta;
 }
 
 export type LoginActor = { type: AuditEventInput["actorType"]; id?: string };
@@ -60,14 +55,14 @@ export class PasswordLoginService {
    * Checks an email and password. Throttled attempts are refused without looking at the password
    * (OWASP ASVS 2.2.1, NIST SP 800-63B §5.2.2) and say how long to wait.
    */
-  async authenticate(email: string, password: string, meta: LoginMeta = {}): Promise<PasswordAuthentication> {
+  async authenticate(email: string, password: string, meta: RequestMeta = {}): Promise<PasswordAuthentication> {
     if (typeof email !== "string" || typeof password !== "string" || !email.trim() || !password || email.length > MAX_EMAIL_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
       return { status: "invalid_credentials" };
     }
     return this.attempt(email, password, meta, true);
   }
 
-  private async attempt(email: string, password: string, meta: LoginMeta, mayLiftStaleLock: boolean): Promise<PasswordAuthentication> {
+  private async attempt(email: string, password: string, meta: RequestMeta, mayLiftStaleLock: boolean): Promise<PasswordAuthentication> {
     const check = await this.deps.throttle.begin(email, meta.ipAddress);
     if (!check.allowed) {
       const account = await this.deps.users.findByEmail(email);
@@ -173,7 +168,7 @@ export class PasswordLoginService {
     return { user, wasLocked };
   }
 
-  private audit(type: string, meta: LoginMeta, event: Partial<AuditEventInput>): Promise<void> {
+  private audit(type: string, meta: RequestMeta, event: Partial<AuditEventInput>): Promise<void> {
     return this.deps.audit.record({
       type,
       actorType: "user",

@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import type { PrismaClient, User } from "../generated/prisma/client";
+import type { RequestMeta } from "../http/request-meta";
 import { mailLink, sendLogged, type Mailer, type MailMessage } from "../mail/mailer";
 import { passwordResetMail, resetInactiveMail, resetNoAccountMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
@@ -24,7 +25,7 @@ import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import type { Clock } from "../server/clock";
 import type { DeferredWork } from "../server/deferred-work";
 import type { PasswordHasher } from "./password-hasher";
-import { auditMeta, checkNewPassword, MailFormLimits, mailLinkPaths, normalizeEmail, type NewPasswordError, type RequestMeta, type TenantSettingsReader } from "./registration";
+import { auditMeta, checkNewPassword, MailFormLimits, mailLinkPaths, normalizeEmail, type MailFormMeta, type NewPasswordError, type TenantSettingsReader } from "./registration";
 import type { UserService } from "./user-service";
 import type { UserTokenService } from "./user-tokens";
 
@@ -73,7 +74,7 @@ export class PasswordResetService {
     this.limits = new MailFormLimits(deps.cache, deps.logger, "reset");
   }
 
-  async requestReset(input: unknown, meta: RequestMeta): Promise<ResetRequestOutcome> {
+  async requestReset(input: unknown, meta: MailFormMeta): Promise<ResetRequestOutcome> {
     // Before the answer: only what is the same for every address (OWASP Forgot Password Cheat
     // Sheet: uniform response time and message): the limits per client address and per email
     // address, decided here so they refuse at once.
@@ -87,7 +88,7 @@ export class PasswordResetService {
   }
 
   /** The account-dependent part of a reset request: the lookup, the link, the mail, the audit event. */
-  private async mailReset(email: string, meta: RequestMeta): Promise<void> {
+  private async mailReset(email: string, meta: MailFormMeta): Promise<void> {
     const [settings, user] = await Promise.all([this.deps.settings.get(), this.deps.users.findByEmail(email)]);
     let sent = false;
     try {
@@ -124,7 +125,7 @@ export class PasswordResetService {
     return user ? { email: user.email } : null;
   }
 
-  async resetPassword(input: unknown, meta: Omit<RequestMeta, "locale">): Promise<ResetOutcome> {
+  async resetPassword(input: unknown, meta: RequestMeta): Promise<ResetOutcome> {
     const { token, password, confirmation } = resetSchema.parse(input);
     const user = await this.userOfToken(token);
     if (!user) return { status: "invalid_token" };

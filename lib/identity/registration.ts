@@ -15,18 +15,19 @@ import { z } from "zod";
 import type { Locale } from "../../components/i18n/negotiate-locale";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
+import type { RequestMeta } from "../http/request-meta";
 import { RateLimiter } from "../cache/rate-limiter";
 import type { PrismaClient, User } from "../generated/prisma/client";
 import { mailLink, sendLogged, type Mailer } from "../mail/mailer";
 import { registrationAttemptMail, verificationMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
 import { pagePaths } from "../protocol/paths";
-import { hashSecret } from "../security/secrets";
+import { hashSecret, isRandomToken } from "../security/secrets";
 import { ConflictError } from "../server/errors";
 import type { TenantSettings } from "../tenancy/tenant-settings";
 import type { PasswordHasher } from "./password-hasher";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type UserService } from "./user-service";
-import { isTokenShaped, type UserTokenService } from "./user-tokens";
+import type { UserTokenService } from "./user-tokens";
 
 export const MAX_EMAIL_LENGTH = 320;
 export const MAX_NAME_LENGTH = 200;
@@ -39,13 +40,10 @@ export const mailLinkPaths = {
   resetPassword: pagePaths.resetPassword,
 } as const;
 
-/** Who asked, for audit, rate limits and the mail's language. */
-export interface RequestMeta {
+/** Who asked (audit, rate limits: lib/http/request-meta.ts), and the mail's language. */
+export interface MailFormMeta extends RequestMeta {
   /** The page language of the request: the mail is written in it. */
   locale: Locale;
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
 }
 
 /** The tenant settings these flows read (lib/tenancy/tenant-settings.ts). */
@@ -178,7 +176,7 @@ export class RegistrationService {
     return (await this.deps.settings.get()).registrationEnabled;
   }
 
-  async register(input: unknown, meta: RequestMeta): Promise<RegisterOutcome> {
+  async register(input: unknown, meta: MailFormMeta): Promise<RegisterOutcome> {
     const settings = await this.deps.settings.get();
     if (!settings.registrationEnabled) return { status: "disabled" };
     if (!(await this.limits.allowIp(meta.ipAddress))) return { status: "rate_limited" };
@@ -239,8 +237,8 @@ export class RegistrationService {
   }
 
   /** Uses a verification link: the address is confirmed. */
-  async verifyEmail(token: unknown, meta: Omit<RequestMeta, "locale">): Promise<VerifyOutcome> {
-    if (!isTokenShaped(token)) return { status: "invalid" };
+  async verifyEmail(token: unknown, meta: RequestMeta): Promise<VerifyOutcome> {
+    if (!isRandomToken(token)) return { status: "invalid" };
     const user = await this.deps.prisma.$transaction(async (tx) => {
       const used = await this.deps.tokens.consume(token, "verify_email", tx);
       if (!used) return null;
@@ -252,7 +250,7 @@ export class RegistrationService {
   }
 
   /** A new verification link for a signed-in user whose address is not confirmed yet. */
-  async resendVerification(userId: string, meta: RequestMeta): Promise<ResendOutcome> {
+  async resendVerification(userId: string, meta: MailFormMeta): Promise<ResendOutcome> {
     const user = await this.deps.users.findById(userId);
     if (!user || user.status !== "active") return { status: "unknown_user" };
     if (user.emailVerified) return { status: "already_verified", email: user.email };
@@ -266,6 +264,7 @@ export class RegistrationService {
 
 }
 
-export function auditMeta(meta: Omit<RequestMeta, "locale">) {
-  return { ipAddress: meta.ipAddress, userAgent: meta.userAgent?.slice(0, 512), requestId: meta.requestId };
+/** The request's part of an audit row (without the mail language). */
+export function auditMeta(meta: RequestMeta): RequestMeta {
+  return { ipAddress: meta.ipAddress, userAgent: meta.userAgent, requestId: meta.requestId };
 }

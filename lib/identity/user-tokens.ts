@@ -4,7 +4,7 @@
  * database gives nobody a working link.
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
-import { hashSecret, randomToken } from "../security/secrets";
+import { hashSecret, isRandomToken, randomToken } from "../security/secrets";
 import type { Clock } from "../server/clock";
 
 export type UserTokenPurpose = "verify_email" | "reset_password";
@@ -19,13 +19,6 @@ export const USER_TOKEN_LIFETIME_MS: Record<UserTokenPurpose, number> = {
   verify_email: 24 * 60 * MINUTE_MS,
   reset_password: 30 * MINUTE_MS,
 };
-
-/** randomToken(32) is 43 base64url characters; anything else is not one of ours (and costs no query). */
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
-export function isTokenShaped(token: unknown): token is string {
-  return typeof token === "string" && TOKEN_SHAPE.test(token);
-}
 
 export interface IssuedUserToken {
   /** The token for the link; never stored. */
@@ -55,7 +48,7 @@ export class UserTokenService {
 
   /** The user a valid (unused, unexpired) token belongs to, without using it up; null otherwise. */
   async peek(token: unknown, purpose: UserTokenPurpose): Promise<{ userId: string } | null> {
-    if (!isTokenShaped(token)) return null;
+    if (!isRandomToken(token)) return null;
     const row = await this.deps.prisma.userToken.findUnique({ where: { tokenHash: hashSecret(token) } });
     if (!row || row.tenantId !== this.deps.tenantId || row.purpose !== purpose || row.usedAt !== null) return null;
     if (row.expiresAt.getTime() <= this.deps.clock.nowMs()) return null;
@@ -68,7 +61,7 @@ export class UserTokenService {
    * Pass a transaction client to use it up together with what it authorises.
    */
   async consume(token: unknown, purpose: UserTokenPurpose, tx?: Prisma.TransactionClient): Promise<{ userId: string } | null> {
-    if (!isTokenShaped(token)) return null;
+    if (!isRandomToken(token)) return null;
     const db = tx ?? this.deps.prisma;
     const now = this.deps.clock.now();
     const row = await db.userToken.findUnique({ where: { tokenHash: hashSecret(token) }, select: { id: true, userId: true, tenantId: true, purpose: true } });

@@ -21,6 +21,7 @@ import type { ClientService } from "../clients/client-service";
 import { GrantService } from "../consent/grant-service";
 import type { UserService } from "../identity/user-service";
 import type { PasswordLoginService } from "../identity/password-login";
+import type { RequestMeta } from "../http/request-meta";
 import type { Logger } from "../observability/logger";
 import {
   chooseAcr,
@@ -38,7 +39,7 @@ import {
 import type { SubjectIdentifiers } from "../oidc/subject";
 import { claimsOfScopes } from "../oidc/claims";
 import { oauthPaths, pagePaths } from "../protocol/paths";
-import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
+import { hashSecret, isRandomToken, randomToken, timingSafeEqualStrings } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import type { BrowserSessionService } from "../sessions/browser-session";
 import { issueAuthorizationCode } from "./authorization-code";
@@ -54,14 +55,10 @@ export const CONSENT_PATH = pagePaths.consent;
 export const RESUME_PATH = oauthPaths.authorizationResume;
 
 /** What the browser binding cookie must look like (randomToken(32)). */
-export function isBrowserBinding(value: unknown): value is string {
-  return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
-}
+export const isBrowserBinding = isRandomToken;
 
 /** Interaction ids: randomToken(32). */
-export function isInteractionId(value: unknown): value is string {
-  return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
-}
+export const isInteractionId = isRandomToken;
 
 export type InteractionPrompt = "login" | "consent";
 
@@ -137,12 +134,6 @@ export type ResumeStep =
   | { kind: "respond"; client: Client; request: AuthorizationRequest; outcome: { code: string } | { error: OAuthError } }
   /** Unknown, expired, used, or started in another browser: show an error page, never redirect. */
   | { kind: "invalid"; reason: "not_found" | "expired" | "consumed" | "other_browser" | "client_disabled" };
-
-export interface RequestMeta {
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
-}
 
 export class InteractionService {
   constructor(

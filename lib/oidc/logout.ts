@@ -16,6 +16,7 @@ import { createHmac } from "node:crypto";
 import { z } from "zod";
 import type { AuditEventInput, AuditLog } from "../audit/audit-log";
 import type { Client, PrismaClient, Session } from "../generated/prisma/client";
+import { requestMetaOfRoute, type RequestMeta } from "../http/request-meta";
 import { inertResponse, isNextRouterFetch } from "../http/responses";
 import { timingSafeEqualStrings } from "../security/secrets";
 import type { RouteHandler } from "../http/types";
@@ -32,16 +33,13 @@ import { frontchannelTargets, type FrontchannelTarget } from "./frontchannel-log
 import type { IdTokenHint } from "./id-token";
 import { logoutErrorPage, signedOutPage } from "./logout-pages";
 
-export interface EndSessionOptions {
+export interface EndSessionOptions extends RequestMeta {
   /** Why the session ends, stored on the session row ("logout", "logout_everywhere", "admin", ...). */
   reason: string;
   /** The client whose RP-Initiated Logout request ended it, if any. */
   initiatingClient?: Pick<Client, "clientId">;
   /** Who ended it (audit); by default the session's user. */
   actor?: { type: AuditEventInput["actorType"]; id?: string };
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
 }
 
 export interface EndedSession {
@@ -105,7 +103,7 @@ export class LogoutService {
       targetType: "session",
       targetId: session.id,
       ipAddress: options.ipAddress,
-      userAgent: options.userAgent?.slice(0, 512),
+      userAgent: options.userAgent,
       requestId: options.requestId,
       details: {
         reason: options.reason,
@@ -302,9 +300,7 @@ export const endSessionHandler: RouteHandler = async (request, { container, requ
   const ended = await container.logout.endSession(session.id, {
     reason: "logout",
     ...(client && { initiatingClient: client }),
-    ipAddress: clientIp,
-    userAgent: request.headers.get("user-agent") ?? undefined,
-    requestId,
+    ...requestMetaOfRoute(request, { clientIp, requestId }),
   });
   // The session named by this browser's cookie is over (ended by this request, or by a concurrent
   // one when `ended.ended` is false): now, and only now, the browser forgets its session cookies.

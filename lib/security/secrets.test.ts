@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hashSecret, minTokenBytes, randomToken, timingSafeEqualStrings, verifySecretHash } from "./secrets";
+import { hashSecret, isRandomToken, minTokenBytes, randomToken, timingSafeEqualStrings, verifySecretHash } from "./secrets";
 
 describe("randomToken", () => {
   it("returns 32 random bytes as unpadded base64url by default (256 bits)", () => {
@@ -92,5 +92,14 @@ describe("timingSafeEqualStrings", () => {
   it("returns false for non-string input", () => {
     expect(timingSafeEqualStrings(undefined as unknown as string, "a")).toBe(false);
     expect(timingSafeEqualStrings("a", 1 as unknown as string)).toBe(false);
+  });
+});
+
+describe("isRandomToken", () => {
+  it("accepts exactly what randomToken() gives: 43 base64url characters", () => {
+    for (let i = 0; i < 100; i++) expect(isRandomToken(randomToken())).toBe(true);
+    for (const bad of [randomToken(48), randomToken().slice(1), `${randomToken().slice(1)}=`, `${randomToken().slice(1)}+`, "", 43, null, undefined]) {
+      expect(isRandomToken(bad)).toBe(false);
+    }
   });
 });

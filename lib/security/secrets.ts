@@ -19,6 +19,18 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/** What randomToken() (32 bytes) gives: 43 base64url characters, no padding (RFC 4648 §5). */
+const RANDOM_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether `value` can be a token this server issued with randomToken() (the default 32 bytes):
+ * interaction ids, browser bindings, mailed links. Anything else is not one of ours, so it is
+ * refused before any lookup (and costs no query).
+ */
+export function isRandomToken(value: unknown): value is string {
+  return typeof value === "string" && RANDOM_TOKEN_SHAPE.test(value);
+}
+
 /**
  * SHA-256 of the value, base64url (43 chars). What gets stored instead of the secret itself.
  *

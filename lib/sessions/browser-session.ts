@@ -18,6 +18,7 @@
  */
 import { sealData, unsealData } from "iron-session";
 import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
+import { boundedAddress, boundedUserAgent, type RequestMeta } from "../http/request-meta";
 import { hashSecret, randomToken, verifySecretHash } from "../security/secrets";
 import type { Clock } from "../server/clock";
 import { BROWSER_STATE_COOKIE, browserStateOf } from "../oidc/session-state";
@@ -105,13 +106,11 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   return parts.join("; ");
 }
 
-export interface SessionStart {
+export interface SessionStart extends Pick<RequestMeta, "ipAddress" | "userAgent"> {
   userId: string;
   /** Authentication methods used (RFC 8176); password sign-in: ["pwd"]. */
   amr?: string[];
   acr?: string | null;
-  ipAddress?: string;
-  userAgent?: string;
 }
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -202,8 +201,8 @@ export class BrowserSessionService {
         authTime: now,
         acr: input.acr ?? null,
         amr: input.amr ?? PASSWORD_AMR,
-        ipAddress: input.ipAddress?.slice(0, 64),
-        userAgent: input.userAgent?.slice(0, 512),
+        ipAddress: boundedAddress(input.ipAddress),
+        userAgent: boundedUserAgent(input.userAgent),
         createdAt: now,
         lastSeenAt: now,
         ...this.lifetimeFrom(now),
@@ -233,8 +232,8 @@ export class BrowserSessionService {
         amr: input.amr ?? PASSWORD_AMR,
         lastSeenAt: now,
         ...this.lifetimeFrom(now),
-        ...(input.ipAddress !== undefined && { ipAddress: input.ipAddress.slice(0, 64) }),
-        ...(input.userAgent !== undefined && { userAgent: input.userAgent.slice(0, 512) }),
+        ...(input.ipAddress !== undefined && { ipAddress: boundedAddress(input.ipAddress) }),
+        ...(input.userAgent !== undefined && { userAgent: boundedUserAgent(input.userAgent) }),
       },
     });
     const session = updated.count === 1 ? await this.findValid(sessionId) : null;

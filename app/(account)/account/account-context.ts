@@ -3,8 +3,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { isTimeZone } from "@/lib/account/profile";
 import type { Session, User } from "@/lib/generated/prisma/client";
-import { pageRequestMeta } from "@/lib/http/page-door";
-import type { RequestMeta } from "@/lib/oauth/interactions";
+import { requestMetaOfPage, type RequestMeta } from "@/lib/http/request-meta";
 import { accountPaths, pagePaths, type AccountPath } from "@/lib/protocol/paths";
 import type { Container } from "@/lib/server/container";
 import { getContainer } from "@/lib/server/instance";
@@ -45,12 +44,10 @@ export async function requireAccount(path: AccountPath): Promise<SignedInAccount
 
 /**
  * Address, user agent and request id of this request, for the audit trail and session rows.
- * Address and request id as server.ts decided them (lib/http/page-door.ts), never the client's own headers.
+ * Address and request id as server.ts decided them (lib/http/request-meta.ts), never the client's own headers.
  */
 export async function requestMeta(_container: Container): Promise<RequestMeta> {
-  const requestHeaders = await headers();
-  const { ipAddress, requestId } = pageRequestMeta(requestHeaders);
-  return { ipAddress, userAgent: requestHeaders.get("user-agent")?.slice(0, 512) ?? undefined, requestId };
+  return requestMetaOfPage(await headers());
 }
 
 /**

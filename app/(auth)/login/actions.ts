@@ -3,8 +3,8 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { pageRequestMeta } from "@/lib/http/page-door";
-import { MAX_EMAIL_LENGTH, type LoginMeta } from "@/lib/identity/password-login";
+import { requestMetaOfPage, type RequestMeta } from "@/lib/http/request-meta";
+import { MAX_EMAIL_LENGTH } from "@/lib/identity/password-login";
 import { MAX_PASSWORD_LENGTH } from "@/lib/identity/user-service";
 import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { INTERACTION_COOKIE } from "@/lib/oauth/interactions";
@@ -85,11 +85,9 @@ export async function signInDirect(_previous: LoginState, formData: FormData): P
   redirect(safeReturnTo(parsed.data.return_to));
 }
 
-/** Address and request id as server.ts decided them (lib/http/page-door.ts), never the client's own headers. */
-async function requestMeta(): Promise<LoginMeta> {
-  const requestHeaders = await headers();
-  const { ipAddress, requestId } = pageRequestMeta(requestHeaders);
-  return { ipAddress, userAgent: requestHeaders.get("user-agent") ?? undefined, requestId };
+/** Address and request id as server.ts decided them (lib/http/request-meta.ts), never the client's own headers. */
+async function requestMeta(): Promise<RequestMeta> {
+  return requestMetaOfPage(await headers());
 }
 
 /**
