@@ -48,7 +48,7 @@ import { OutboxMailer, outboxDir } from "../mail/outbox-mailer";
 import { SmtpMailer } from "../mail/smtp-mailer";
 import { PasswordResetService } from "../identity/password-reset";
 import { RegistrationService } from "../identity/registration";
-import { UserTokenService } from "../identity/user-tokens";
+import { UserTokenService } from "../identity/email-link-tokens";
 import { systemClock, type Clock } from "./clock";
 import { DeferredWork } from "./deferred-work";
 
