@@ -9,7 +9,7 @@
  */
 import { createTranslator } from "next-intl";
 import { negotiateLocale, type Locale } from "@/components/i18n/negotiate-locale";
-import { catalogs } from "@/lib/oauth/authorization-response";
+import { catalogs } from "@/messages/catalogs";
 
 
 export interface InteractionLocaleInput {
