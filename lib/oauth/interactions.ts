@@ -9,9 +9,9 @@
  * produces the authorization response.
  *
  * What is needed next (login, consent, nothing, or an error for prompt=none) is decided by the
- * OpenID Connect rules in lib/oidc/authentication-request.ts, from the request, the browser's
- * session and what already happened in this interaction (`result`: a sign-in completed here, a
- * consent decision).
+ * interaction policy (lib/oidc/interaction-policy.ts) from the OpenID Connect rules of
+ * lib/oidc/authentication-request.ts, the browser's session and what already happened in this
+ * interaction (`result`: a sign-in completed here, a consent decision).
  */
 import { isUiLocalesValue } from "../../i18n/locales";
 import { Prisma } from "../generated/prisma/client";
@@ -28,13 +28,12 @@ import {
   effectiveMaxAge,
   essentialAcrRequest,
   individuallyRequestedClaims,
-  nextAuthenticationStep,
   parseAcrValues,
   parsePrompt,
   reauthenticationReason,
-  type AuthenticationStep,
   type RequestedClaim,
 } from "../oidc/authentication-request";
+import { nextAuthenticationStep, type AuthenticationStep, type InteractionPrompt } from "../oidc/interaction-policy";
 import type { SubjectIdentifiers } from "../oidc/subject";
 import { claimsOfScopes } from "../oidc/claims";
 import { hashSecret, randomToken, timingSafeEqualStrings } from "../security/secrets";
@@ -52,6 +51,9 @@ export const LOGIN_PATH = "/login";
 export const CONSENT_PATH = "/consent";
 export const RESUME_PATH = "/oauth/authorize/resume";
 
+/** The page of each prompt of the interaction policy (lib/oidc/interaction-policy.ts). */
+const PROMPT_PAGES: Record<InteractionPrompt, string> = { login: LOGIN_PATH, consent: CONSENT_PATH };
+
 /** What the browser binding cookie must look like (randomToken(32)). */
 export function isBrowserBinding(value: unknown): value is string {
   return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
@@ -62,7 +64,7 @@ export function isInteractionId(value: unknown): value is string {
   return typeof value === "string" && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
-export type InteractionPrompt = "login" | "consent";
+export type { InteractionPrompt };
 
 interface StoredParams {
   request: AuthorizationRequest;
@@ -173,11 +175,10 @@ export class InteractionService {
     switch (step.kind) {
       case "proceed":
         return { kind: "code" };
-      case "login":
-      case "consent":
-        return { kind: "interaction", prompt: step.kind };
       case "error":
         return { kind: "error", error: new OAuthError(step.error, step.description) };
+      default:
+        return { kind: "interaction", prompt: step.kind };
     }
   }
 
@@ -359,7 +360,7 @@ export class InteractionService {
       signedInHere: result?.loginSessionId === session.id,
       consentDecided: result?.consent === "allow" || result?.consent === "deny",
     });
-    if (step.kind === "login" || step.kind === "consent") {
+    if (step.kind !== "proceed" && step.kind !== "error") {
       await this.setPrompt(id, step.kind);
       return { kind: "redirect", location: pageUrl(step.kind, id, request.uiLocales) };
     }
@@ -380,7 +381,7 @@ export class InteractionService {
     return { kind: "respond", client, request, outcome: { code } };
   }
 
-  /** The OpenID Connect decision (lib/oidc/authentication-request.ts) for this request and session. */
+  /** The interaction policy's decision (lib/oidc/interaction-policy.ts) for this request and session. */
   private async step(
     client: Client,
     request: AuthorizationRequest,
@@ -403,9 +404,9 @@ export class InteractionService {
           sessionAcr: session.acr,
         })
       : null;
-    const needsLogin = !session || (!progress.signedInHere && reauthentication !== null);
-    // Only look the grant up when the login step does not come first.
-    const consentNeeded = session && !needsLogin && !progress.consentDecided ? await this.needsConsent(client, session.userId, request) : false;
+    // The grant is looked up only for a signed-in user who has not answered the consent screen
+    // here yet: the one fact of the policy that costs a query.
+    const consentNeeded = session && !progress.consentDecided ? await this.needsConsent(client, session.userId, request) : false;
     return nextAuthenticationStep({
       prompts,
       acrSatisfiable: canSatisfyAcr(essentialAcr),
@@ -452,7 +453,7 @@ export class InteractionService {
  * (proxy.ts passes it to the i18n configuration); it is a list of language tags, nothing more.
  */
 export function pageUrl(prompt: InteractionPrompt, id: string, uiLocales?: string): string {
-  const base = `${prompt === "login" ? LOGIN_PATH : CONSENT_PATH}?interaction=${encodeURIComponent(id)}`;
+  const base = `${PROMPT_PAGES[prompt]}?interaction=${encodeURIComponent(id)}`;
   const locales = uiLocales?.trim();
   return isUiLocalesValue(locales) ? `${base}&ui_locales=${encodeURIComponent(locales)}` : base;
 }
