@@ -23,7 +23,9 @@ import { KeyEncryption } from "../keys/key-encryption";
 import { KeyStore } from "../keys/key-store";
 import { KeyRotationSchedule } from "../keys/rotation-schedule";
 import { SigningKeyService } from "../keys/signing-key-service";
-import { InteractionService } from "../oauth/interactions";
+import { InteractionService } from "../oauth/interaction/flow";
+import { InteractionStore } from "../oauth/interaction/store";
+import { InteractionViews } from "../oauth/interaction/view";
 import { IdTokenService } from "../oidc/id-token";
 import { SubjectIdentifiers } from "../oidc/subject";
 import { BackchannelLogoutWorker } from "../oidc/backchannel-logout";
@@ -204,8 +206,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const passwordLogin = new PasswordLoginService({ users, throttle: loginThrottle, sessions, audit, clock, logger: logger.child({ component: "password-login" }),
     // Called at sign-in time, long after construction: `logout` is defined by then.
     endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }) });
-  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects, passwordLogin,
-    logger: logger.child({ component: "interactions" }) });
+  const interactions = new InteractionService({
+    store: new InteractionStore({ prisma, clock, tenantId }),
+    views: new InteractionViews({ prisma, tenantId, clients, users, grants }),
+    prisma, clock, tenantId, clients, sessions, grants, audit, subjects, passwordLogin,
+  });
   const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId, egress });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
   const mailer: Mailer = overrides.mailer ?? (config.mail.smtpUrl
