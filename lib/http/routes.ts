@@ -9,7 +9,7 @@ import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc
 import { oidcPaths } from "../oidc/paths";
 import { checkSessionHandler } from "../oidc/check-session";
 import { userinfoHandler } from "../oidc/userinfo";
-import { endSessionHandler } from "../oidc/logout";
+import { endSessionHandler } from "../oidc/logout/handler";
 import type { Route } from "./types";
 
 /**

@@ -29,7 +29,7 @@ import { InteractionViews } from "../oauth/interaction/view";
 import { IdTokenService } from "../oidc/id-token";
 import { SubjectIdentifiers } from "../oidc/subject";
 import { BackchannelLogoutWorker } from "../oidc/backchannel-logout";
-import { LogoutService } from "../oidc/logout";
+import { LogoutService } from "../oidc/logout/service";
 import { createLogger, type Logger } from "../observability/logger";
 import { ReadinessCheck } from "../observability/readiness";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -110,7 +110,7 @@ export interface Container {
   readonly interactions: InteractionService;
   /** OpenID Connect: subject identifiers (public or pairwise) and ID tokens. */
   readonly oidc: { subjects: SubjectIdentifiers; idTokens: IdTokenService };
-  /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout.ts). */
+  /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout/service.ts). */
   readonly logout: LogoutService;
   /** The signed-in user's self-service: profile, password, sessions, applications (lib/account). */
   readonly account: AccountService;
