@@ -2,7 +2,7 @@ import { authorizeHandler, resumeHandler } from "../oauth/authorize";
 import { healthHandler, readyHandler } from "../operations/health";
 import { introspectionHandler } from "../oauth/introspection";
 import { jwksDocument, jwksHandler } from "../oauth/jwks";
-import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata";
+import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata-handler";
 import { revocationHandler } from "../oauth/revocation";
 import { tokenHandler } from "../oauth/token-endpoint";
 import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery";

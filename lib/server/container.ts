@@ -37,7 +37,7 @@ import { AccessTokenService } from "../oauth/access-token";
 import { ExpiredRecordPurge } from "../oauth/expired-records";
 import { ClientAuthenticator } from "../oauth/client-auth";
 import { IssuedTokenRevoker } from "../oauth/issued-tokens";
-import { DiscoveryDocuments } from "../oauth/metadata";
+import { DiscoveryDocuments } from "../oauth/discovery-documents";
 import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
 import { TokenStore } from "../oauth/token-store";
