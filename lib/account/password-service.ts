@@ -11,7 +11,7 @@ import type { PasswordHasher } from "../identity/password-hasher";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../identity/user-service";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import type { RequestMeta } from "../http/request-meta";
-import type { LogoutService } from "../oidc/logout";
+import type { LogoutService } from "../oidc/logout/service";
 import type { Clock } from "../server/clock";
 
 /** Password changes: at most this many attempts per user and window (OWASP ASVS 2.2.1). */

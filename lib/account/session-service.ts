@@ -4,7 +4,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import type { RequestMeta } from "../http/request-meta";
-import type { LogoutService } from "../oidc/logout";
+import type { LogoutService } from "../oidc/logout/service";
 import type { Clock } from "../server/clock";
 import { describeUserAgent, type DeviceDescription } from "./user-agent";
 

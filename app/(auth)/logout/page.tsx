@@ -5,7 +5,7 @@ import { getTranslations } from "next-intl/server";
 import { z } from "zod";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { InfoIcon, LoginIcon, LogoutIcon } from "@/components/ui/icons";
-import { logoutCsrfToken } from "@/lib/oidc/logout";
+import { logoutCsrfToken } from "@/lib/oidc/logout/csrf";
 import { getContainer } from "@/lib/server/instance";
 import { accountPaths, oidcPaths } from "@/lib/protocol/paths";
 
