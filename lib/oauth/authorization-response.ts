@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { catalogs } from "../../messages/catalogs";
-import { negotiateLocale, type Locale } from "../../components/i18n/negotiate-locale";
-import { LOCALE_COOKIE } from "../../i18n/locales";
+import { LOCALE_COOKIE, type Locale } from "../../i18n/locales";
+import { negotiateLocale } from "../../i18n/negotiate-locale";
 import { parseCookieHeader } from "../sessions/browser-session";
 import { type OAuthError, safeDescription } from "./errors";
 import type { ResponseTarget } from "./authorization-request";

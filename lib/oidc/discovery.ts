@@ -4,7 +4,7 @@
  * two documents always agree: one builder, one precomputed document, two paths (RFC 8414 §2 allows
  * OpenID Connect members in the OAuth document).
  */
-import { locales } from "../../components/i18n/negotiate-locale";
+import { locales } from "../../i18n/locales";
 import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document";
 import type { RouteHandler } from "../http/types";
 import { signingAlgorithms } from "../keys/signing-key-service";

@@ -8,7 +8,7 @@
  * framed itself (frame-ancestors 'none'; the pipeline adds X-Frame-Options: DENY as well).
  */
 import { createHash } from "node:crypto";
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 import { catalogs, escapeHtml, htmlDocument } from "../oauth/authorization-response";
 import { type OAuthError, safeDescription } from "../oauth/errors";
 import { frameSources, type FrontchannelTarget } from "./frontchannel-logout";
