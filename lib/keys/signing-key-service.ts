@@ -4,7 +4,7 @@ import { Prisma } from "../generated/prisma/client";
 import type { AuditLog } from "../audit/audit-log";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
-import type { KeyEncryption } from "./key-encryption";
+import type { KeyEncryption } from "../security/key-encryption";
 
 /** JWS algorithms Authly signs with (RFC 7518 §3.1; EdDSA per RFC 8037). */
 export const signingAlgorithms = ["RS256", "ES256", "EdDSA"] as const;
