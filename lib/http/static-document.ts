@@ -1,6 +1,5 @@
 import type { Container } from "../server/container";
 import { makeResponse } from "./responses";
-import type { RouteHandler } from "./types";
 
 /** A precomputed GET response (discovery documents, the JWKS): the body never depends on the request. */
 export interface StaticDocument {
@@ -37,8 +36,11 @@ export function staticDocumentReply(doc: StaticDocument, ifNoneMatch: string | n
   return { status: 200, headers, body: doc.body };
 }
 
-/** The fetch-style handler of a static document route (the Next door and tests use it). */
-export function staticDocumentHandler(source: StaticDocumentSource): RouteHandler {
+/**
+ * The fetch-style handler of a static document route (the Next door and tests use it): a
+ * RouteHandler (lib/http/types.ts) that reads only the container from the route context.
+ */
+export function staticDocumentHandler(source: StaticDocumentSource): (request: Request, ctx: { container: Container }) => Promise<Response> {
   return async (request, { container }) => {
     const reply = staticDocumentReply(await source(container), request.headers.get("if-none-match"));
     return makeResponse(reply.body, reply.status, reply.headers);
