@@ -1,5 +1,5 @@
 /**
- * The account page's services (lib/account/account-service.ts): profile claims (OIDC Core §5.1),
+ * The account page's services (lib/account/*-service.ts): profile claims (OIDC Core §5.1),
  * password change with its rate limit and the end of other sessions, the list of live sessions
  * and ending them, and withdrawing an application's consent with the tokens it holds. Tokens are
  * minted through the real token endpoint; the next authorization request is decided by the same
@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client, Session, User } from "../lib/generated/prisma/client";
-import { PASSWORD_CHANGE_MAX_ATTEMPTS, PASSWORD_CHANGE_WINDOW_SECONDS } from "../lib/account/account-service";
+import { PASSWORD_CHANGE_MAX_ATTEMPTS, PASSWORD_CHANGE_WINDOW_SECONDS } from "../lib/account/password-service";
 import type { AuthorizationRequest } from "../lib/oauth/authorization-request";
 import { hashSecret } from "../lib/security/secrets";
 import { runStartupTasks } from "../lib/server/first-start";

@@ -3,7 +3,7 @@
 // setting; after a logout, the access tokens issued in that session are dead too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../lib/generated/prisma/client";
-import { UserTokenService } from "../lib/identity/user-tokens";
+import { UserTokenService } from "../lib/identity/email-link-tokens";
 import { runStartupTasks } from "../lib/server/first-start";
 import { basic, call, pkcePair, storeAuthorizationCode } from "./support/oauth";
 import { createTestContainer, databaseKind, type TestContext } from "./support/test-env";

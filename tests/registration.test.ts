@@ -8,7 +8,7 @@ import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAILS_PER_EMAIL, MAIL_FORM_WINDOW_MS, REQUESTS_PER_IP, type RequestMeta } from "../lib/identity/registration";
-import { USER_TOKEN_LIFETIME_MS } from "../lib/identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "../lib/identity/email-link-tokens";
 import { outboxDir } from "../lib/mail/outbox-mailer";
 import { createLogger } from "../lib/observability/logger";
 import { hashSecret } from "../lib/security/secrets";

@@ -598,24 +598,6 @@ describe("RedisCache", () => {
       expect(channels).toEqual([`${runPrefix}specifics:invalidate`]);
     });
 
-    it("works with a caller-supplied client and leaves it open on close", async () => {
-      const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000 });
-      try {
-        const cache = make({ url: undefined, client });
-        await cache.set("k", "v");
-        expect(await cache.get("k")).toBe("v");
-        const received = inbox();
-        await cache.subscribe("ch", received.handler);
-        await cache.publish("ch", "m");
-        await received.waitFor(1);
-        await cache.close();
-        expect(await client.get(`${runPrefix}specifics:k`)).toBe("v");
-        expect(client.listenerCount("error")).toBe(0);
-      } finally {
-        await client.quit();
-      }
-    });
-
     it("recovers from dropped connections: commands reconnect and subscriptions are restored", async () => {
       const name = `authly-test-${randomUUID().slice(0, 8)}`;
       const cache = make({ connectionName: name });

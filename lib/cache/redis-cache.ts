@@ -16,41 +16,25 @@ import {
   type Unsubscribe,
 } from "./cache";
 
-interface RedisCacheCommonOptions {
+export interface RedisCacheOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. The cache owns the connections it opens. */
+  url: string;
   /** Connection problems are logged here (warn once per outage, info on recovery). */
   logger: Logger;
   /** Namespace for keys and channels; default `"authly:"`. */
   prefix?: string;
   /** Used only to turn Redis' relative PTTL into `resetAtMs`; default the system clock. */
   clock?: Clock;
-  /** Give up on a TCP connect after this long (ms); default 2000. Only used with `url`. */
+  /** Give up on a TCP connect after this long (ms); default 2000. */
   connectTimeoutMs?: number;
-  /** Reject any command without a reply after this long (ms), queued or sent; default 2000. Only used with `url`. */
+  /** Reject any command without a reply after this long (ms), queued or sent; default 2000. */
   commandTimeoutMs?: number;
   /**
    * Name shown by `CLIENT LIST` (no spaces); the subscriber connection gets `<name>-subscriber`.
-   * Default `"authly"`. Only used with `url`.
+   * Default `"authly"`.
    */
   connectionName?: string;
 }
-
-export type RedisCacheOptions = RedisCacheCommonOptions &
-  (
-    | {
-        /** `redis://[user:password@]host:port[/db]` or `rediss://…`. The cache owns the connections it opens. */
-        url: string;
-        client?: never;
-      }
-    | {
-        /**
-         * An existing ioredis client. The cache does not own it: `close()` leaves it open (but closes the
-         * subscriber connection the cache duplicated from it). Configure it to fail fast yourself
-         * (see `redisClientOptions`).
-         */
-        client: Redis;
-        url?: never;
-      }
-  );
 
 /**
  * ioredis options used for connections the cache opens: connect lazily (first command or `ping()`),
@@ -59,9 +43,7 @@ export type RedisCacheOptions = RedisCacheCommonOptions &
  * issued while the first connection or a quick reconnect is in progress still succeed.
  * Reconnection continues in the background with ioredis' default capped backoff.
  */
-export function redisClientOptions(
-  options: { connectTimeoutMs?: number; commandTimeoutMs?: number; connectionName?: string } = {},
-): RedisOptions {
+function redisClientOptions(options: { connectTimeoutMs?: number; commandTimeoutMs?: number; connectionName?: string }): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: true,
@@ -119,11 +101,9 @@ export class RedisCache implements Cache {
   readonly prefix: string;
 
   private readonly client: Redis;
-  private readonly ownsClient: boolean;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly channels = new Map<string, ChannelEntry>();
-  private readonly detachers: Array<() => void> = [];
   private subscriber: Redis | null = null;
   /** False from a connection error until the connection is ready again (an outage is under way). */
   private readonly healthy: Record<ConnectionRole, boolean> = { main: true, subscriber: true };
@@ -136,14 +116,8 @@ export class RedisCache implements Cache {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.prefix = options.prefix ?? DEFAULT_CACHE_PREFIX;
-    if (options.client) {
-      this.client = options.client;
-      this.ownsClient = false;
-    } else {
-      assertRedisUrl(options.url);
-      this.client = new Redis(options.url, redisClientOptions(options));
-      this.ownsClient = true;
-    }
+    assertRedisUrl(options.url);
+    this.client = new Redis(options.url, redisClientOptions(options));
     this.watch(this.client, "main");
   }
 
@@ -260,21 +234,13 @@ export class RedisCache implements Cache {
       for (const subscription of entry.subscriptions) subscription.active = false;
     }
     this.channels.clear();
-    const connections = [this.subscriber, this.ownsClient ? this.client : null].filter(
-      (c): c is Redis => c !== null,
-    );
+    const connections = this.subscriber ? [this.subscriber, this.client] : [this.client];
     await Promise.all(connections.map(shutdown));
-    if (!this.ownsClient) {
-      // Leave the caller's client as we found it.
-      for (const detach of this.detachers) detach();
-    }
   }
 
   private getSubscriber(): Redis {
     if (!this.subscriber) {
-      const subscriber = this.ownsClient
-        ? this.client.duplicate({ connectionName: `${this.client.options.connectionName ?? "authly"}-subscriber` })
-        : this.client.duplicate();
+      const subscriber = this.client.duplicate({ connectionName: `${this.client.options.connectionName ?? "authly"}-subscriber` });
       this.watch(subscriber, "subscriber");
       subscriber.on("message", (fullChannel: string, message: string) => this.dispatch(fullChannel, message));
       this.subscriber = subscriber;
@@ -344,11 +310,6 @@ export class RedisCache implements Cache {
     connection.on("error", onError);
     connection.on("ready", onReady);
     connection.on("close", onClose);
-    this.detachers.push(() => {
-      connection.off("error", onError);
-      connection.off("ready", onReady);
-      connection.off("close", onClose);
-    });
   }
 
   /**

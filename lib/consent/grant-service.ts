@@ -105,7 +105,7 @@ export class GrantService {
    * active grant revoked and appends a "withdrawn" ConsentRecord of what it covered, in one
    * transaction. Returns the withdrawn grant, or null when there was no active grant (nothing
    * done). The client's next authorization request asks for consent again. Tokens already issued
-   * are the caller's business (lib/account/account-service.ts revokes them).
+   * are the caller's business (lib/account/applications-service.ts revokes them).
    */
   async withdraw(userId: string, clientRowId: string): Promise<Grant | null> {
     const now = this.deps.clock.now();

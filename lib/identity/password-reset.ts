@@ -26,7 +26,7 @@ import type { DeferredWork } from "../server/deferred-work";
 import type { PasswordHasher } from "./password-hasher";
 import { auditMeta, checkNewPassword, MailFormLimits, mailLinkPaths, normalizeEmail, type NewPasswordError, type RequestMeta, type TenantSettingsReader } from "./registration";
 import type { UserService } from "./user-service";
-import type { UserTokenService } from "./user-tokens";
+import type { UserTokenService } from "./email-link-tokens";
 
 const text = z.string().catch("");
 const requestSchema = z.object({ email: text }).catch({ email: "" });

@@ -25,7 +25,7 @@ import { ConflictError } from "../server/errors";
 import type { TenantSettings } from "../tenancy/tenant-settings";
 import type { PasswordHasher } from "./password-hasher";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type UserService } from "./user-service";
-import { isTokenShaped, type UserTokenService } from "./user-tokens";
+import { isTokenShaped, type UserTokenService } from "./email-link-tokens";
 
 export const MAX_EMAIL_LENGTH = 320;
 export const MAX_NAME_LENGTH = 200;

@@ -6,9 +6,9 @@
 import { createTranslator } from "next-intl";
 import type { Locale } from "../../i18n/locales";
 import { catalogs } from "../../messages/catalogs";
-import { escapeHtml } from "../oauth/authorization-response";
+import { escapeHtml } from "../http/html-page";
 import { accentStyle } from "../tenancy/branding";
-import { USER_TOKEN_LIFETIME_MS } from "../identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "../identity/email-link-tokens";
 import type { MailMessage } from "./mailer";
 
 export interface MailContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isAbsoluteUriWithoutFragment } from "../clients/redirect-uri";
-import { escapeHtml } from "./authorization-response";
+import { escapeHtml } from "../http/html-page";
 
 describe("resource indicators (RFC 8707 §2)", () => {
   it.each(["https://api.example.com/", "https://api.example.com/v1?x=1", "urn:example:api"])("accepts %s", (uri) => {

@@ -14,10 +14,11 @@
 import { z } from "zod";
 import { inertResponse, isNextRouterFetch } from "../http/responses";
 import type { RouteContext, RouteHandler } from "../http/types";
+import { pageLocale } from "../http/page-locale";
 import { randomToken } from "../security/secrets";
 import { requestCookies, serializeCookie } from "../sessions/browser-session";
 import { readAuthorizationParams, responseTargetOf, validateAuthorizationRequest } from "./authorization-request";
-import { authorizationErrorPage, authorizationErrorResponse, authorizationResponse, pageLocale } from "./authorization-response";
+import { authorizationErrorPage, authorizationErrorResponse, authorizationResponse } from "./authorization-response";
 import { OAuthError } from "./errors";
 import { INTERACTION_COOKIE, isBrowserBinding } from "./interactions";
 import { readQuery } from "./params";

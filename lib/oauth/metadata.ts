@@ -49,7 +49,8 @@ const REFRESH_MS = 60_000;
 
 /**
  * Discovery documents are precomputed strings: the scope list comes from the database once a
- * minute (or immediately after a change announced on `scopes:changed`), never per request.
+ * minute, never per request. `invalidate()` drops the copy at once (`authly scopes create` calls it
+ * in the process that ran the command; other instances see the new scope within the minute).
  */
 export class DiscoveryDocuments {
   private built: (StaticDocument & { builtAt: number }) | undefined;

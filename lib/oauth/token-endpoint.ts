@@ -13,8 +13,6 @@ const grants: Record<string, GrantHandler> = {
   client_credentials: clientCredentialsGrant,
 };
 
-export const supportedGrantTypes = Object.keys(grants);
-
 /** The token endpoint (RFC 6749 §3.2, OAuth 2.1 §3.2): POST, form-encoded, client-authenticated. */
 export const tokenHandler: RouteHandler = async (request, { container, requestId, clientIp }) => {
   const params = await readFormBody(request);

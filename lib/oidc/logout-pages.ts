@@ -9,7 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Locale } from "../../i18n/locales";
-import { catalogs, escapeHtml, htmlDocument } from "../oauth/authorization-response";
+import { catalogs } from "../../messages/catalogs";
+import { escapeHtml, htmlDocument } from "../http/html-page";
 import { type OAuthError, safeDescription } from "../oauth/errors";
 import { frameSources, type FrontchannelTarget } from "./frontchannel-logout";
 

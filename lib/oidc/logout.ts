@@ -19,7 +19,7 @@ import type { Client, PrismaClient, Session } from "../generated/prisma/client";
 import { inertResponse, isNextRouterFetch } from "../http/responses";
 import { timingSafeEqualStrings } from "../security/secrets";
 import type { RouteHandler } from "../http/types";
-import { pageLocale } from "../oauth/authorization-response";
+import { pageLocale } from "../http/page-locale";
 import { OAuthError } from "../oauth/errors";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { readFormBody, readQuery } from "../oauth/params";

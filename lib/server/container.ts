@@ -1,5 +1,9 @@
 import { hkdfSync } from "node:crypto";
 import { AccountService } from "../account/account-service";
+import { ApplicationsService } from "../account/applications-service";
+import { PasswordChangeService } from "../account/password-service";
+import { ProfileService } from "../account/profile-service";
+import { AccountSessionService } from "../account/session-service";
 import { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import { MemoryCache } from "../cache/memory-cache";
@@ -48,7 +52,7 @@ import { OutboxMailer, outboxDir } from "../mail/outbox-mailer";
 import { SmtpMailer } from "../mail/smtp-mailer";
 import { PasswordResetService } from "../identity/password-reset";
 import { RegistrationService } from "../identity/registration";
-import { UserTokenService } from "../identity/user-tokens";
+import { UserTokenService } from "../identity/email-link-tokens";
 import { systemClock, type Clock } from "./clock";
 import { DeferredWork } from "./deferred-work";
 
@@ -212,7 +216,12 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const mailFlows = { prisma, tenantId, users, tokens: userTokens, passwordHasher, mailer, settings: tenantSettings, audit, cache, issuer: config.issuer };
   const registration = new RegistrationService({ ...mailFlows, logger: logger.child({ component: "registration" }) });
   const passwordReset = new PasswordResetService({ ...mailFlows, clock, logout, tokenRevoker, deferred: deferredWork, logger: logger.child({ component: "password-reset" }) });
-  const account = new AccountService({ prisma, clock, tenantId, audit, cache, passwordHasher, grants, logout, tokenRevoker });
+  const account = new AccountService({
+    profile: new ProfileService({ prisma, clock, tenantId, audit }),
+    password: new PasswordChangeService({ prisma, clock, tenantId, audit, cache, passwordHasher, logout, tokenRevoker }),
+    sessions: new AccountSessionService({ prisma, clock, tenantId, logout }),
+    applications: new ApplicationsService({ prisma, tenantId, audit, grants, tokenRevoker }),
+  });
 
   let closed = false;
   return {

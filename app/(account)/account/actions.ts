@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import type { PasswordChangeErrors } from "@/lib/account/account-service";
+import type { PasswordChangeErrors } from "@/lib/account/password-service";
 import { GENDER_CUSTOM_FIELD, profileFieldNames, type ProfileErrors } from "@/lib/account/profile";
 import { BROWSER_STATE_COOKIE } from "@/lib/oidc/session-state";
 import type { Container } from "@/lib/server/container";

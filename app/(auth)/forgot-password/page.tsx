@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { NextIntlClientProvider } from "next-intl";
 import { getMessages, getTranslations } from "next-intl/server";
 import { mailLinkPaths } from "@/lib/identity/registration";
-import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/email-link-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { requestPasswordReset } from "./actions";
 import { ForgotPasswordForm } from "./forgot-password-form";

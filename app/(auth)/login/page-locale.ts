@@ -10,7 +10,7 @@
 import { createTranslator } from "next-intl";
 import type { Locale } from "@/i18n/locales";
 import { negotiateLocale } from "@/i18n/negotiate-locale";
-import { catalogs } from "@/lib/oauth/authorization-response";
+import { catalogs } from "@/messages/catalogs";
 
 
 export interface InteractionLocaleInput {

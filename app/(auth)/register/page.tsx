@@ -4,7 +4,7 @@ import { getMessages, getTranslations } from "next-intl/server";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
 import { MAX_NAME_LENGTH, mailLinkPaths } from "@/lib/identity/registration";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/identity/user-service";
-import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/email-link-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { register } from "./actions";
 import { RegisterForm } from "./register-form";

@@ -6,7 +6,7 @@ import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, KeyIcon } from "@/components/ui/icons";
 import { mailLinkPaths } from "@/lib/identity/registration";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/identity/user-service";
-import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/email-link-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { NextSteps } from "@/components/auth/form-parts";
 import { resetPassword } from "./actions";

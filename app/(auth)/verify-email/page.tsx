@@ -6,7 +6,7 @@ import { cache } from "react";
 import { z } from "zod";
 import { BackHomeLink, CenteredCard } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, MailIcon } from "@/components/ui/icons";
-import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/user-tokens";
+import { USER_TOKEN_LIFETIME_MS } from "@/lib/identity/email-link-tokens";
 import { getContainer } from "@/lib/server/instance";
 import { signInUrl } from "../login/return-to";
 import { formRequestMeta } from "../request-meta";

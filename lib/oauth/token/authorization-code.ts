@@ -5,7 +5,7 @@ import { OAuthError } from "../errors";
 import { isValidCodeVerifier, verifyPkce } from "../pkce";
 import type { GrantHandler } from "./types";
 import type { RevocationCount } from "../issued-tokens";
-import { mayIssueRefreshToken, planUserTokens } from "./user-tokens";
+import { mayIssueRefreshToken, planUserTokens } from "./user-grant-tokens";
 
 /** Parameters of the authorization_code grant (OAuth 2.1 §4.1.3). */
 const codeParams = z.object({

@@ -6,7 +6,7 @@ import { parseScope } from "../params";
 import type { GrantHandler } from "./types";
 import type { Prisma } from "../../generated/prisma/client";
 import type { RevocationCount } from "../issued-tokens";
-import { planUserTokens } from "./user-tokens";
+import { planUserTokens } from "./user-grant-tokens";
 
 const refreshParams = z.object({
   refresh_token: z.string({ error: "refresh_token is required" }).min(1).max(512),

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { getFormatter, getTranslations } from "next-intl/server";
 import { AppsIcon, CheckIcon, ExternalIcon } from "@/components/ui/icons";
-import type { ApplicationAccess } from "@/lib/account/account-service";
+import type { ApplicationAccess } from "@/lib/account/applications-service";
 import { isStandardUserClaim } from "@/lib/oidc/claims";
 import { accountPaths, requireAccount, userTimeZone } from "../account-context";
 import { revokeAccess } from "../actions";

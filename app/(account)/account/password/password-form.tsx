@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useActionState } from "react";
-import type { PasswordChangeErrors } from "@/lib/account/account-service";
+import type { PasswordChangeErrors } from "@/lib/account/password-service";
 import type { PasswordState } from "../actions";
 import { ErrorNotice, SuccessNotice, fieldErrorClass, hintClass, inputClass, labelClass, primaryButtonClass } from "../ui";
 
