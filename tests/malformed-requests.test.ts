@@ -12,7 +12,7 @@
  */
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SIGNED_OUT_PATH } from "../lib/oidc/logout";
+import { SIGNED_OUT_PATH } from "../lib/oidc/logout/handler";
 import { isAcceptableParam } from "../lib/http/input";
 import { runRoute } from "../lib/http/pipeline";
 import { findRoute } from "../lib/http/routes";
@@ -822,7 +822,7 @@ async function check(c: MalformedCase, f: Fixtures) {
   // ---- OIDC logout: begin ----
   if (c.endpoint === LOGOUT && c.expectStatus === 303) {
     // RP-Initiated Logout 1.0 §3: only to our own "signed out" page, which never names the URI;
-    // a POST without the session cookie is asked again as a GET of the endpoint (lib/oidc/logout.ts).
+    // a POST without the session cookie is asked again as a GET of the endpoint (lib/oidc/logout/handler.ts).
     const location = headers.get("location") ?? "";
     const reAsked = c.method === "POST" && (location === LOGOUT || location.startsWith(`${LOGOUT}?`));
     expect(location.startsWith(`${SIGNED_OUT_PATH}`) || reAsked).toBe(true);

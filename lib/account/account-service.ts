@@ -9,7 +9,7 @@
  * What each action does to sessions and tokens is described in docs/account.md.
  */
 import type { User } from "../generated/prisma/client";
-import type { RequestMeta } from "../oauth/interactions";
+import type { RequestMeta } from "../oauth/interaction/flow";
 import type { ApplicationAccess, ApplicationsService } from "./applications-service";
 import type { PasswordChangeOutcome, PasswordChangeService } from "./password-service";
 import type { ProfileService, ProfileUpdateOutcome } from "./profile-service";

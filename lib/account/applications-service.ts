@@ -6,7 +6,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { GrantService } from "../consent/grant-service";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
-import type { RequestMeta } from "../oauth/interactions";
+import type { RequestMeta } from "../oauth/interaction/flow";
 
 export interface ApplicationAccess {
   /** Client.id (what the revoke form posts). */

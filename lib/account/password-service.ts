@@ -10,8 +10,8 @@ import type { PrismaClient } from "../generated/prisma/client";
 import type { PasswordHasher } from "../identity/password-hasher";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../identity/user-service";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
-import type { RequestMeta } from "../oauth/interactions";
-import type { LogoutService } from "../oidc/logout";
+import type { RequestMeta } from "../oauth/interaction/flow";
+import type { LogoutService } from "../oidc/logout/service";
 import type { Clock } from "../server/clock";
 
 /** Password changes: at most this many attempts per user and window (OWASP ASVS 2.2.1). */

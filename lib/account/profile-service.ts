@@ -4,7 +4,7 @@
  */
 import type { AuditLog } from "../audit/audit-log";
 import type { PrismaClient, User } from "../generated/prisma/client";
-import type { RequestMeta } from "../oauth/interactions";
+import type { RequestMeta } from "../oauth/interaction/flow";
 import type { Clock } from "../server/clock";
 import { claimOfColumn, parseProfileForm, type ProfileErrors } from "./profile";
 

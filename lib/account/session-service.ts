@@ -3,8 +3,8 @@
  * this browser's out (LogoutService does the ending: tokens, audit, logout notifications).
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import type { RequestMeta } from "../oauth/interactions";
-import type { LogoutService } from "../oidc/logout";
+import type { RequestMeta } from "../oauth/interaction/flow";
+import type { LogoutService } from "../oidc/logout/service";
 import type { Clock } from "../server/clock";
 import { describeUserAgent, type DeviceDescription } from "./user-agent";
 

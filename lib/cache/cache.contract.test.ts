@@ -1,3 +1,7 @@
+/**
+ * One behavioural contract, run against every Cache implementation:
+ * MemoryCache on a ManualClock (time is advanced deterministically) and RedisCache on a real Redis.
+ */
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { Redis } from "ioredis";
@@ -7,11 +11,6 @@ import { createLogger, silentLogger } from "../observability/logger";
 import { CacheClosedError, type Cache } from "./cache";
 import { MemoryCache } from "./memory-cache";
 import { RedisCache } from "./redis-cache";
-
-/**
- * One behavioural contract, run against every Cache implementation:
- * MemoryCache on a ManualClock (time is advanced deterministically) and RedisCache on a real Redis.
- */
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 

@@ -2,14 +2,14 @@ import { authorizeHandler, resumeHandler } from "../oauth/authorize";
 import { healthHandler, readyHandler } from "../operations/health";
 import { introspectionHandler } from "../oauth/introspection";
 import { jwksDocument, jwksHandler } from "../oauth/jwks";
-import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata";
+import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata-handler";
 import { revocationHandler } from "../oauth/revocation";
 import { tokenHandler } from "../oauth/token-endpoint";
 import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery";
 import { oidcPaths } from "../oidc/paths";
 import { checkSessionHandler } from "../oidc/check-session";
 import { userinfoHandler } from "../oidc/userinfo";
-import { endSessionHandler } from "../oidc/logout";
+import { endSessionHandler } from "../oidc/logout/handler";
 import type { Route } from "./types";
 
 /**

@@ -19,7 +19,7 @@ import type { PrismaClient, User } from "../generated/prisma/client";
 import { mailLink, sendLogged, type Mailer, type MailMessage } from "../mail/mailer";
 import { passwordResetMail, resetInactiveMail, resetNoAccountMail } from "../mail/templates";
 import type { Logger } from "../observability/logger";
-import type { LogoutService } from "../oidc/logout";
+import type { LogoutService } from "../oidc/logout/service";
 import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import type { Clock } from "../server/clock";
 import type { DeferredWork } from "../server/deferred-work";

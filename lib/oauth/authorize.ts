@@ -6,7 +6,8 @@
  *   GET      /oauth/authorize/resume   interaction -> next page | consume and respond (code or access_denied)
  *
  * prompt, max_age, id_token_hint, acr_values and the claims parameter (OIDC Core §3.1.2.1, §5.5)
- * are decided by InteractionService with lib/oidc/authentication-request.ts.
+ * are decided by InteractionService (./interaction/flow.ts) with the interaction policy
+ * (lib/oidc/interaction-policy.ts).
  *
  * Errors are rendered here, not by the pipeline: an HTML page while the client or redirect URI is
  * unknown (RFC 6749 §4.1.2.1), otherwise a response to the client's redirect URI.
@@ -20,7 +21,7 @@ import { requestCookies, serializeCookie } from "../sessions/browser-session";
 import { readAuthorizationParams, responseTargetOf, validateAuthorizationRequest } from "./authorization-request";
 import { authorizationErrorPage, authorizationErrorResponse, authorizationResponse } from "./authorization-response";
 import { OAuthError } from "./errors";
-import { INTERACTION_COOKIE, isBrowserBinding } from "./interactions";
+import { INTERACTION_COOKIE, isBrowserBinding } from "./interaction/browser";
 import { readQuery } from "./params";
 import type { Session } from "../generated/prisma/client";
 import type { Container } from "../server/container";

@@ -7,14 +7,13 @@ import {
   effectiveMaxAge,
   essentialAcrRequest,
   individuallyRequestedClaims,
-  nextAuthenticationStep,
   parseAcrValues,
   parsePrompt,
   reauthenticationReason,
   restrictClaimsRequest,
-  type AuthenticationStepInput,
   type ReauthenticationInput,
 } from "./authentication-request";
+import { nextAuthenticationStep, type AuthenticationStepInput } from "./interaction-policy";
 
 describe("parsePrompt (OIDC Core §3.1.2.1)", () => {
   it("accepts the defined values, space-separated, and drops repeats", () => {

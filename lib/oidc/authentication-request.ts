@@ -1,9 +1,10 @@
 /**
  * The OpenID Connect authentication request parameters that decide what the authorization
- * endpoint asks of the user (OIDC Core 1.0 §3.1.2.1-§3.1.2.6): `prompt`, `max_age` (and the
- * client's `default_max_age`), `id_token_hint`, `acr_values` and an essential `acr` in the
- * `claims` parameter (§5.5.1.1), and the individually requested user claims (§5.5) that consent
- * must cover. Small pure functions: no I/O, time passed in.
+ * endpoint asks of the user (OIDC Core 1.0 §3.1.2.1): `prompt`, `max_age` (and the client's
+ * `default_max_age`), `id_token_hint`, `acr_values` and an essential `acr` in the `claims`
+ * parameter (§5.5.1.1), and the individually requested user claims (§5.5) that consent must
+ * cover. Small pure functions: no I/O, time passed in. The decision they feed is the interaction
+ * policy (./interaction-policy.ts).
  */
 import { claimsOfScopes, isStandardUserClaim, scopeClaims, type ClaimsRequest } from "./claims";
 
@@ -124,56 +125,6 @@ export function reauthenticationReason(input: ReauthenticationInput): Reauthenti
   const values = input.essentialAcr?.values;
   if (values && (input.sessionAcr === null || !values.includes(input.sessionAcr))) return "acr";
   return null;
-}
-
-export type AuthenticationError = "login_required" | "consent_required" | "interaction_required" | "access_denied";
-
-export type AuthenticationStep =
-  | { kind: "login" }
-  | { kind: "consent" }
-  /** Nothing more is needed: issue the code. */
-  | { kind: "proceed" }
-  | { kind: "error"; error: AuthenticationError; description: string };
-
-export interface AuthenticationStepInput {
-  prompts: readonly PromptValue[];
-  /** canSatisfyAcr(essentialAcrRequest(claims)). */
-  acrSatisfiable: boolean;
-  hasSession: boolean;
-  /** reauthenticationReason for the session (null when there is none or it is good enough). */
-  reauthentication: ReauthenticationReason | null;
-  /** The browser's session was created by a sign-in inside this very interaction. */
-  signedInHere: boolean;
-  /** No grant covers the request's scopes and claims (and the client asks for consent). */
-  consentNeeded: boolean;
-  /** The user already answered this interaction's consent screen. */
-  consentDecided: boolean;
-}
-
-/**
- * What the request needs next. A sign-in completed inside the interaction satisfies every
- * reason to re-authenticate (prompt=login, max_age, id_token_hint); prompt=none turns each
- * needed step into its error (OIDC Core §3.1.2.6).
- */
-export function nextAuthenticationStep(input: AuthenticationStepInput): AuthenticationStep {
-  // OIDC Core §5.5.1.1: an essential acr that cannot be met is a failed authentication attempt.
-  if (!input.acrSatisfiable) return { kind: "error", error: "access_denied", description: "the requested authentication context class cannot be satisfied" };
-  const none = input.prompts.includes("none");
-  if (!input.hasSession || (!input.signedInHere && input.reauthentication !== null)) {
-    // OIDC Core §3.1.2.6 login_required: "The Authorization Server requires End-User authentication."
-    if (none) {
-      const description = input.hasSession ? "the End-User must authenticate again" : "the End-User is not signed in";
-      return { kind: "error", error: "login_required", description };
-    }
-    return { kind: "login" };
-  }
-  // OIDC Core §3.1.2.1 prompt=consent: "SHOULD prompt the End-User for consent before returning information".
-  if (!input.consentDecided && (input.consentNeeded || input.prompts.includes("consent"))) {
-    // OIDC Core §3.1.2.6 consent_required: "The Authorization Server requires End-User consent."
-    if (none) return { kind: "error", error: "consent_required", description: "the End-User has not consented to this request" };
-    return { kind: "consent" };
-  }
-  return { kind: "proceed" };
 }
 
 export interface RequestedClaim {

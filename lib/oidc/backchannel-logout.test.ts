@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SubjectIdentifiers } from "./subject";
 import { BACKCHANNEL_LOGOUT_EVENT, GIVE_UP_AFTER_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS, logoutTokenClaims, nextRetryDelayMs } from "./backchannel-logout";
-import { isValidLogoutCsrfToken, logoutCsrfToken } from "./logout";
+import { isValidLogoutCsrfToken, logoutCsrfToken } from "./logout/csrf";
 
 const subjects = new SubjectIdentifiers(new Uint8Array(32).fill(7));
 const client = { clientId: "rp-1", subjectType: "public", sectorIdentifierUri: null, redirectUris: ["https://rp.example.com/cb"], idTokenSignedResponseAlg: "ES256" };

@@ -23,11 +23,13 @@ import { KeyEncryption } from "../security/key-encryption";
 import { KeyStore } from "../keys/key-store";
 import { KeyRotationSchedule } from "../keys/rotation-schedule";
 import { SigningKeyService } from "../keys/signing-key-service";
-import { InteractionService } from "../oauth/interactions";
+import { InteractionService } from "../oauth/interaction/flow";
+import { InteractionStore } from "../oauth/interaction/store";
+import { InteractionViews } from "../oauth/interaction/view";
 import { IdTokenService } from "../oidc/id-token";
 import { SubjectIdentifiers } from "../oidc/subject";
 import { BackchannelLogoutWorker } from "../oidc/backchannel-logout";
-import { LogoutService } from "../oidc/logout";
+import { LogoutService } from "../oidc/logout/service";
 import { createLogger, type Logger } from "../observability/logger";
 import { ReadinessCheck } from "../observability/readiness";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -35,7 +37,7 @@ import { AccessTokenService } from "../oauth/access-token";
 import { ExpiredRecordPurge } from "../oauth/expired-records";
 import { ClientAuthenticator } from "../oauth/client-auth";
 import { IssuedTokenRevoker } from "../oauth/issued-tokens";
-import { DiscoveryDocuments } from "../oauth/metadata";
+import { DiscoveryDocuments } from "../oauth/discovery-documents";
 import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
 import { TokenStore } from "../oauth/token-store";
@@ -108,7 +110,7 @@ export interface Container {
   readonly interactions: InteractionService;
   /** OpenID Connect: subject identifiers (public or pairwise) and ID tokens. */
   readonly oidc: { subjects: SubjectIdentifiers; idTokens: IdTokenService };
-  /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout.ts). */
+  /** Ends browser sessions: token revocation, audit, front- and back-channel logout (lib/oidc/logout/service.ts). */
   readonly logout: LogoutService;
   /** The signed-in user's self-service: profile, password, sessions, applications (lib/account). */
   readonly account: AccountService;
@@ -204,8 +206,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const passwordLogin = new PasswordLoginService({ users, throttle: loginThrottle, sessions, audit, clock, logger: logger.child({ component: "password-login" }),
     // Called at sign-in time, long after construction: `logout` is defined by then.
     endReplacedSession: (sessionId) => logout.endSession(sessionId, { reason: "replaced" }) });
-  const interactions = new InteractionService({ prisma, clock, tenantId, clients, users, sessions, grants, audit, subjects, passwordLogin,
-    logger: logger.child({ component: "interactions" }) });
+  const interactions = new InteractionService({
+    store: new InteractionStore({ prisma, clock, tenantId }),
+    views: new InteractionViews({ prisma, tenantId, clients, users, grants }),
+    prisma, clock, tenantId, clients, sessions, grants, audit, subjects, passwordLogin,
+  });
   const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId, egress });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
   const mailer: Mailer = overrides.mailer ?? (config.mail.smtpUrl

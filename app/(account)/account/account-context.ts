@@ -4,7 +4,7 @@ import { cache } from "react";
 import { isTimeZone } from "@/lib/account/profile";
 import type { Session, User } from "@/lib/generated/prisma/client";
 import { pageRequestMeta } from "@/lib/http/page-door";
-import type { RequestMeta } from "@/lib/oauth/interactions";
+import type { RequestMeta } from "@/lib/oauth/interaction/flow";
 import type { Container } from "@/lib/server/container";
 import { getContainer } from "@/lib/server/instance";
 

@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { INTERACTION_COOKIE, pageUrl } from "@/lib/oauth/interactions";
+import { INTERACTION_COOKIE, pageUrl } from "@/lib/oauth/interaction/browser";
 import { getContainer } from "@/lib/server/instance";
 
 const consentSchema = z.object({

@@ -5,7 +5,7 @@ import { getTranslations } from "next-intl/server";
 import { ClientIdentity } from "@/components/auth/client-identity";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { CheckIcon, InfoIcon, ShieldIcon, UserIcon } from "@/components/ui/icons";
-import { pageUrl } from "@/lib/oauth/interactions";
+import { pageUrl } from "@/lib/oauth/interaction/browser";
 import { CONSENT_TEXT_VERSION } from "@/lib/consent/grant-service";
 import { isStandardUserClaim, type StandardUserClaim } from "@/lib/oidc/claims";
 import { loadInteraction, requestInteractionLocale } from "../login/request-locale";

@@ -7,7 +7,7 @@ import { pageRequestMeta } from "@/lib/http/page-door";
 import { MAX_EMAIL_LENGTH, type LoginMeta } from "@/lib/identity/password-login";
 import { MAX_PASSWORD_LENGTH } from "@/lib/identity/user-service";
 import { isDatabaseUnavailable } from "@/lib/db/availability";
-import { INTERACTION_COOKIE } from "@/lib/oauth/interactions";
+import { INTERACTION_COOKIE } from "@/lib/oauth/interaction/browser";
 import { getContainer } from "@/lib/server/instance";
 import { loadInteraction, requestInteractionLocale, signInTranslator } from "./request-locale";
 import { safeReturnTo } from "./return-to";

@@ -2,7 +2,8 @@ import { cookies, headers } from "next/headers";
 import { getTranslations } from "next-intl/server";
 import { cache } from "react";
 import { LOCALE_COOKIE, UI_LOCALES_HEADER, type Locale } from "@/i18n/locales";
-import { INTERACTION_COOKIE, type InteractionView } from "@/lib/oauth/interactions";
+import { INTERACTION_COOKIE } from "@/lib/oauth/interaction/browser";
+import type { InteractionView } from "@/lib/oauth/interaction/view";
 import { getContainer } from "@/lib/server/instance";
 import { interactionLocale } from "./page-locale";
 

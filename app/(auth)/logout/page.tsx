@@ -6,7 +6,7 @@ import { z } from "zod";
 import { BackHomeLink, CenteredCard, Notice } from "@/components/ui/centered-card";
 import { InfoIcon, LoginIcon, LogoutIcon } from "@/components/ui/icons";
 import { oidcPaths } from "@/lib/oidc/paths";
-import { logoutCsrfToken } from "@/lib/oidc/logout";
+import { logoutCsrfToken } from "@/lib/oidc/logout/csrf";
 import { getContainer } from "@/lib/server/instance";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,6 @@
 /**
- * Logout: the end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0) and the end of a
- * browser session with everything that follows from it (LogoutService): refresh tokens revoked,
- * audit, Front-Channel Logout 1.0 iframes and Back-Channel Logout 1.0 deliveries.
+ * The end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0). Ending the session is
+ * LogoutService's (./service.ts); the confirmation form's CSRF token is ./csrf.ts's.
  *
  *   GET|POST /oidc/logout   id_token_hint, logout_hint, client_id, post_logout_redirect_uri, state, ui_locales
  *     invalid hint / client mismatch / unknown client     -> error page (400), no redirect
@@ -12,150 +11,22 @@
  *   The session cookies are cleared only in a response that ended the session they name: a
  *   request that did not end one (a forged cross-site POST among them) leaves the browser's cookies alone.
  */
-import { createHmac } from "node:crypto";
 import { z } from "zod";
-import type { AuditEventInput, AuditLog } from "../audit/audit-log";
-import type { Client, PrismaClient, Session } from "../generated/prisma/client";
-import { inertResponse, isNextRouterFetch } from "../http/responses";
-import { timingSafeEqualStrings } from "../security/secrets";
-import type { RouteHandler } from "../http/types";
-import { pageLocale } from "../http/page-locale";
-import { OAuthError } from "../oauth/errors";
-import type { IssuedTokenRevoker } from "../oauth/issued-tokens";
-import { readFormBody, readQuery } from "../oauth/params";
-import { isUiLocalesValue } from "../../i18n/locales";
-import type { Clock } from "../server/clock";
-import type { BrowserSessionService } from "../sessions/browser-session";
-import type { BackchannelLogoutWorker } from "./backchannel-logout";
-import { frontchannelTargets, type FrontchannelTarget } from "./frontchannel-logout";
-import type { IdTokenHint } from "./id-token";
-import { logoutErrorPage, signedOutPage } from "./logout-pages";
-
-export interface EndSessionOptions {
-  /** Why the session ends, stored on the session row ("logout", "logout_everywhere", "admin", ...). */
-  reason: string;
-  /** The client whose RP-Initiated Logout request ended it, if any. */
-  initiatingClient?: Pick<Client, "clientId">;
-  /** Who ended it (audit); by default the session's user. */
-  actor?: { type: AuditEventInput["actorType"]; id?: string };
-  ipAddress?: string;
-  userAgent?: string;
-  requestId?: string;
-}
-
-export interface EndedSession {
-  /** False when the session did not exist or had already ended: nothing was done. */
-  ended: boolean;
-  /** Front-Channel Logout 1.0 §4: the iframes the page shown to this browser should render. */
-  frontchannel: FrontchannelTarget[];
-  /** Back-Channel Logout 1.0: the deliveries queued. */
-  backchannel: number;
-  /** Refresh token families revoked. */
-  revokedFamilies: number;
-}
-
-/**
- * Ends browser sessions and notifies the relying parties. Shared by the end_session_endpoint and
- * by anything else that signs a user out (account page, admin).
- */
-export class LogoutService {
-  constructor(
-    private readonly deps: {
-      prisma: PrismaClient;
-      clock: Clock;
-      tenantId: string;
-      issuer: string;
-      sessions: BrowserSessionService;
-      tokenRevoker: IssuedTokenRevoker;
-      audit: AuditLog;
-      backchannel: BackchannelLogoutWorker;
-    },
-  ) {}
-
-  async endSession(sessionId: string, options: EndSessionOptions): Promise<EndedSession> {
-    const { prisma, tenantId } = this.deps;
-    const nothing: EndedSession = { ended: false, frontchannel: [], backchannel: 0, revokedFamilies: 0 };
-    const session = await prisma.session.findFirst({ where: { id: sessionId, tenantId } });
-    if (!session) return nothing;
-    // Only the request that actually ends the session fans out (two tabs logging out at once).
-    if (!(await this.deps.sessions.end(session.id, options.reason))) return nothing;
-
-    const clients = session.clientIds.length
-      ? await prisma.client.findMany({ where: { tenantId, id: { in: session.clientIds } }, orderBy: { createdAt: "asc" } })
-      : [];
-
-    // Every access token issued in this session, and the refresh token families of this session
-    // for the clients that asked for it (revokeRefreshTokensOnLogout; a family continues the grant).
-    const revoking = clients.filter((c) => c.revokeRefreshTokensOnLogout).map((c) => c.id);
-    const revoked = await this.deps.tokenRevoker.revokeSession(session.id, revoking, "logout");
-    const revokedFamilies = revoked.families;
-
-    const notified = clients.filter((c) => c.enabled);
-    // Back-Channel Logout 1.0 §2.3: every RP of the session that registered a back-channel URI.
-    const backchannel = await this.deps.backchannel.enqueue(
-      notified.filter((c) => c.backchannelLogoutUri).map((client) => ({ client, userId: session.userId, sessionId: session.id })),
-    );
-    const frontchannel = frontchannelTargets(notified, this.deps.issuer, session.id);
-
-    await this.deps.audit.record({
-      type: "session.logout",
-      actorType: options.actor?.type ?? "user",
-      actorId: options.actor ? options.actor.id : session.userId,
-      targetType: "session",
-      targetId: session.id,
-      ipAddress: options.ipAddress,
-      userAgent: options.userAgent?.slice(0, 512),
-      requestId: options.requestId,
-      details: {
-        reason: options.reason,
-        userId: session.userId,
-        ...(options.initiatingClient && { client: options.initiatingClient.clientId }),
-        revokedFamilies,
-        revokedAccess: revoked.accessTokens,
-        frontchannel: frontchannel.map((f) => f.clientId),
-        backchannel,
-      },
-    });
-    return { ended: true, frontchannel, backchannel, revokedFamilies };
-  }
-
-  /**
-   * Ends every session of a user that has not ended ("sign out everywhere", a password reset),
-   * expired ones included (their tokens may still be alive); returns how many ended.
-   */
-  async endAllSessions(userId: string, options: EndSessionOptions): Promise<number> {
-    const open = await this.deps.prisma.session.findMany({
-      where: { tenantId: this.deps.tenantId, userId, endedAt: null },
-      select: { id: true },
-    });
-    let ended = 0;
-    for (const { id } of open) if ((await this.endSession(id, options)).ended) ended += 1;
-    return ended;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSRF token of the confirmation form
-// ---------------------------------------------------------------------------------------------
+import type { Client, Session } from "../../generated/prisma/client";
+import { pageLocale } from "../../http/page-locale";
+import { inertResponse, isNextRouterFetch } from "../../http/responses";
+import type { RouteHandler } from "../../http/types";
+import { OAuthError } from "../../oauth/errors";
+import { readFormBody, readQuery } from "../../oauth/params";
+import { isUiLocalesValue } from "../../../i18n/locales";
+import type { FrontchannelTarget } from "../frontchannel-logout";
+import type { IdTokenHint } from "../id-token";
+import { logoutErrorPage, signedOutPage } from "../logout-pages";
+import { isValidLogoutCsrfToken } from "./csrf";
 
 /** The confirmation page (app/(auth)/logout/page.tsx) and the "signed out" page (app/(auth)/logout/done/page.tsx). */
 export const CONFIRM_LOGOUT_PATH = "/logout";
 export const SIGNED_OUT_PATH = "/logout/done";
-
-/** The confirmation form's CSRF token: an HMAC of the browser session id, so it is valid only for that session. */
-export function logoutCsrfToken(cookieSecret: string, sessionId: string): string {
-  return createHmac("sha256", cookieSecret).update("logout-confirm\0").update(sessionId).digest("base64url");
-}
-
-/** Checks a CSRF token in constant time. */
-export function isValidLogoutCsrfToken(cookieSecret: string, sessionId: string, token: string | undefined): boolean {
-  if (typeof token !== "string" || token.length === 0 || token.length > 128) return false;
-  return timingSafeEqualStrings(token, logoutCsrfToken(cookieSecret, sessionId));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The end_session_endpoint
-// ---------------------------------------------------------------------------------------------
 
 /** RP-Initiated Logout 1.0 §2 request parameters; others are ignored. */
 const logoutParamsSchema = z.object({
