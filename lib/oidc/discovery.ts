@@ -5,8 +5,6 @@
  * OpenID Connect members in the OAuth document).
  */
 import { locales } from "../../i18n/locales";
-import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document";
-import type { RouteHandler } from "../http/types";
 import { signingAlgorithms } from "../keys/signing-key-service";
 import { authorizationServerMetadata } from "../oauth/metadata";
 import { SUPPORTED_ACR_VALUES } from "./authentication-request";
@@ -42,6 +40,3 @@ export function providerMetadata(issuer: string, scopes: readonly string[]): Rec
     backchannel_logout_session_supported: true,
   };
 }
-
-export const openidConfigurationDocument: StaticDocumentSource = (container) => container.discovery.oauth.current() ?? container.discovery.oauth.get();
-export const openidConfigurationHandler: RouteHandler = staticDocumentHandler(openidConfigurationDocument);
