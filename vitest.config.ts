@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import path from "node:path";
 
 // Three projects:
-//  - unit: tests beside the modules (lib/**); may use Redis at 127.0.0.1:6379;
+//  - unit: tests beside the modules (lib/**, components/**, i18n/**); may use Redis at 127.0.0.1:6379;
 //  - db-embedded / db-postgres: the integration suite under tests/, run once per database.
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
@@ -12,7 +12,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts"] },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "components/**/*.test.ts", "i18n/**/*.test.ts"] },
       },
       {
         extends: true,

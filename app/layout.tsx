@@ -3,7 +3,7 @@ import { NextIntlClientProvider } from "next-intl";
 import { getLocale, getMessages, getTranslations } from "next-intl/server";
 import type { CSSProperties, ReactNode } from "react";
 import { getContainer } from "@/lib/server/instance";
-import { accentStyle } from "@/lib/tenancy/branding";
+import { accentStyle, DEFAULT_PRODUCT_NAME } from "@/lib/tenancy/branding";
 import { SiteFooter } from "@/components/layout/site-footer";
 import { SiteHeader } from "@/components/layout/site-header";
 import "./globals.css";
@@ -35,8 +35,9 @@ export const viewport: Viewport = {
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const [locale, t, messages, container] = await Promise.all([getLocale(), getTranslations("Layout"), getMessages(), getContainer()]);
+  const settings = await container.tenantSettings.get();
   // The tenant's accent colour (app/globals.css derives the other shades from it).
-  const brand = accentStyle((await container.tenantSettings.get()).accentColor);
+  const brand = accentStyle(settings.accentColor);
   return (
     <html lang={locale} {...(brand && { "data-brand": "", style: brand as CSSProperties })}>
       <body className="flex min-h-dvh flex-col">
@@ -48,7 +49,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         {/* Client components only get the messages they use; everything else renders on the server. */}
         <NextIntlClientProvider messages={{ CopyButton: messages.CopyButton }}>
-          <SiteHeader />
+          <SiteHeader productName={settings.productName ?? DEFAULT_PRODUCT_NAME} logoUri={settings.logoUri} />
           <main id="main" tabIndex={-1} className="flex-1">
             {children}
           </main>

@@ -1,16 +1,15 @@
 /**
- * The locales Authly's user interface speaks, and how one is chosen for a request.
- * The negotiation itself is a pure function in components/i18n (unit-tested there).
+ * The locales Authly's user interface speaks, and the names that carry a choice of one between
+ * requests. How one is chosen for a request: i18n/negotiate-locale.ts.
  */
-export {
-  defaultLocale,
-  isLocale,
-  locales,
-  matchLocale,
-  negotiateLocale,
-  type Locale,
-  type NegotiateLocaleInput,
-} from "@/components/i18n/negotiate-locale";
+
+export const locales = ["en", "de", "fr"] as const;
+export type Locale = (typeof locales)[number];
+export const defaultLocale: Locale = "en";
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (locales as readonly string[]).includes(value);
+}
 
 /** The cookie holding the language the user picked with the language switcher. */
 export const LOCALE_COOKIE = "authly_locale";

@@ -1,10 +1,11 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
 import { catalogs, type Messages } from "@/messages/catalogs";
-import { formats, timeZone } from "@/components/i18n/formats";
+import { formats, timeZone } from "./formats";
 import { getContainer } from "@/lib/server/instance";
 import { brandMessages } from "@/lib/tenancy/branding";
-import { LOCALE_COOKIE, UI_LOCALES_HEADER, isLocale, negotiateLocale, type Locale } from "./locales";
+import { LOCALE_COOKIE, UI_LOCALES_HEADER, isLocale, type Locale } from "./locales";
+import { negotiateLocale } from "./negotiate-locale";
 
 /**
  * next-intl's per-request configuration. Routing is not locale-prefixed (URLs stay "/", "/login",
@@ -28,7 +29,7 @@ export default getRequestConfig(async ({ locale: requested }) => {
     locale,
     // The tenant's product name replaces "Authly" in every text.
     messages: brandMessages(catalogs[locale], settings.productName),
-    // Dates and numbers (components/i18n/formats.ts): one time zone for server and client renders,
+    // Dates and numbers (i18n/formats.ts): one time zone for server and client renders,
     // and "now" (relative times) from the container's clock like every other service.
     formats,
     timeZone,

@@ -19,12 +19,12 @@ import frPages from "./pages/fr.json";
 import deRegistration from "./registration/de.json";
 import enRegistration from "./registration/en.json";
 import frRegistration from "./registration/fr.json";
-import type { Locale } from "../components/i18n/negotiate-locale";
+import type { Locale } from "../i18n/locales";
 
 const en = { ...enCore, ...enLogin, ...enAccount, ...enRegistration, ...enPages };
 export type Messages = typeof enCore & typeof enLogin & typeof enAccount & typeof enRegistration & typeof enPages;
 
-/** Every locale has every message (checked here by the compiler and in components/i18n/messages.test.ts). */
+/** Every locale has every message (checked here by the compiler and in i18n/messages.test.ts). */
 export const catalogs: Record<Locale, Messages> = {
   en,
   de: { ...deCore, ...deLogin, ...deAccount, ...deRegistration, ...dePages },

@@ -18,7 +18,7 @@ await ensurePrismaClient(root);
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const only = process.argv.slice(2);
 const steps = [
-  { name: "lint", cmd: [bin("eslint"), "."] },
+  { name: "lint", cmd: ["npm", "run", "--silent", "lint"] },
   { name: "typecheck", cmd: [bin("tsc"), "--noEmit", "-p", "."] },
   {
     name: "vitest",

@@ -1,25 +1,25 @@
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
-import { getContainer } from "@/lib/server/instance";
-import { DEFAULT_PRODUCT_NAME } from "@/lib/tenancy/branding";
 import { LogoMark } from "./logo-mark";
 import { accountPaths } from "@/lib/protocol/paths";
 
-/** The page header: the tenant's logo and product name (Authly's by default) and the main links. */
-export async function SiteHeader() {
-  const [t, container] = await Promise.all([getTranslations("Layout"), getContainer()]);
-  const settings = await container.tenantSettings.get();
+/**
+ * The page header: the tenant's logo and product name and the main links. The layout reads the
+ * tenant settings and passes them in (components have no data access, docs/layers.md).
+ */
+export async function SiteHeader({ productName, logoUri }: { productName: string; logoUri: string | null }) {
+  const t = await getTranslations("Layout");
   return (
     <header className="border-b border-border bg-surface/80 backdrop-blur supports-[backdrop-filter]:bg-surface/70">
       <div className="mx-auto flex h-16 max-w-5xl items-center justify-between gap-4 px-4 sm:px-6">
         <Link href="/" aria-label={t("homeLink")} className="group flex items-center gap-2.5 rounded-md">
-          {settings.logoUri ? (
+          {logoUri ? (
             // eslint-disable-next-line @next/next/no-img-element -- an operator-chosen logo, any host and size
-            <img src={settings.logoUri} alt="" width={32} height={32} referrerPolicy="no-referrer" className="size-8 rounded-md object-contain" />
+            <img src={logoUri} alt="" width={32} height={32} referrerPolicy="no-referrer" className="size-8 rounded-md object-contain" />
           ) : (
             <LogoMark className="size-8 transition-transform group-hover:scale-105" />
           )}
-          <span className="text-lg font-semibold tracking-tight text-fg">{settings.productName ?? DEFAULT_PRODUCT_NAME}</span>
+          <span className="text-lg font-semibold tracking-tight text-fg">{productName}</span>
         </Link>
         <nav aria-label={t("primaryNav")}>
           <ul className="flex items-center gap-1 text-sm font-medium">

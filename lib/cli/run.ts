@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Client, Scope, SigningKey, User } from "../generated/prisma/client";
-import { generateMasterKey } from "../keys/key-encryption";
+import { generateMasterKey } from "../security/key-encryption";
 import { generatePassword } from "../identity/password-hasher";
 import { isLockedOut } from "../identity/password-login";
 import { ConflictError, ValidationError } from "../server/errors";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { defaultLocale, locales, type Locale } from "../../components/i18n/negotiate-locale";
+import { defaultLocale, locales, type Locale } from "../../i18n/locales";
 import {
   EnvSecretProvider,
   FileSecretProvider,

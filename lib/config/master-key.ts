@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Logger } from "../observability/logger";
 import type { AppConfig } from "./config";
 import { ConfigError } from "./config";
-import { generateMasterKey, parseMasterKey } from "../keys/key-encryption";
+import { generateMasterKey, parseMasterKey } from "../security/key-encryption";
 
 export const MASTER_KEY_FILE = "master.key";
 

@@ -3,7 +3,7 @@
  * authorization error and form_post pages, the logout pages) and the escaping every value put
  * into HTML goes through, mails included.
  */
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 
 /** A complete handler-rendered page in the shared card style. */
 export function htmlDocument(locale: Locale, title: string, body: string): string {

@@ -1,5 +1,5 @@
-import { negotiateLocale, type Locale } from "../../components/i18n/negotiate-locale";
-import { LOCALE_COOKIE } from "../../i18n/locales";
+import { LOCALE_COOKIE, type Locale } from "../../i18n/locales";
+import { negotiateLocale } from "../../i18n/negotiate-locale";
 import { parseCookieHeader } from "../sessions/browser-session";
 
 /**

@@ -1,8 +1,9 @@
 import type { Container } from "../server/container";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/availability";
 import { isInvalidTextInput } from "../db/errors";
-import { OAuthError, oauthErrorResponse } from "../oauth/errors";
+import { OAuthError, oauthErrorResponse, tooManyRequests } from "../oauth/errors";
 import { requestIdFrom } from "../security/headers";
+import { RateLimitExceeded } from "../security/rate-limits";
 import { clientAddress as resolveClientAddress } from "./client-address";
 import { methodNotAllowed, mutableHeadersOf, serverError } from "./responses";
 import { allowedMethods } from "./routes";
@@ -51,7 +52,9 @@ export async function runRoute(route: Route, request: Request, container: Contai
       response = await route.handler(effective, { container, requestId, clientIp });
       if (request.method === "HEAD") response = new Response(null, { status: response.status, headers: response.headers });
     } catch (error) {
-      if (error instanceof OAuthError) {
+      if (error instanceof RateLimitExceeded) {
+        response = oauthErrorResponse(tooManyRequests(error));
+      } else if (error instanceof OAuthError) {
         if (error.status >= 500) container.logger.error("protocol error", { path: route.path, requestId, error });
         response = oauthErrorResponse(error);
       } else if (isDatabaseUnavailable(error)) {

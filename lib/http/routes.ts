@@ -5,7 +5,7 @@ import { jwksDocument, jwksHandler } from "../oauth/jwks";
 import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata-handler";
 import { revocationHandler } from "../oauth/revocation";
 import { tokenHandler } from "../oauth/token-endpoint";
-import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery";
+import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery-handler";
 import { checkSessionHandler } from "../oidc/check-session";
 import { userinfoHandler } from "../oidc/userinfo";
 import { endSessionHandler } from "../oidc/logout/handler";

@@ -1,7 +1,3 @@
-import type { Container } from "../server/container";
-import { makeResponse } from "./responses";
-import type { RouteHandler } from "./types";
-
 /** A precomputed GET response (discovery documents, the JWKS): the body never depends on the request. */
 export interface StaticDocument {
   body: string;
@@ -10,9 +6,6 @@ export interface StaticDocument {
   /** content-type, cache-control and friends; etag is added. */
   headers: Record<string, string>;
 }
-
-/** Returns the document directly when it is at hand (the common case), else a promise of it. */
-export type StaticDocumentSource = (container: Container) => StaticDocument | Promise<StaticDocument>;
 
 /**
  * True when an If-None-Match field value matches `etag` (RFC 9110 §13.1.2: "*" or a list of entity
@@ -35,12 +28,4 @@ export function staticDocumentReply(doc: StaticDocument, ifNoneMatch: string | n
   // RFC 9110 §15.4.5: a 304 carries the validators and Cache-Control a 200 would have had.
   if (ifNoneMatchMatches(ifNoneMatch, doc.etag)) return { status: 304, headers, body: null };
   return { status: 200, headers, body: doc.body };
-}
-
-/** The fetch-style handler of a static document route (the Next door and tests use it). */
-export function staticDocumentHandler(source: StaticDocumentSource): RouteHandler {
-  return async (request, { container }) => {
-    const reply = staticDocumentReply(await source(container), request.headers.get("if-none-match"));
-    return makeResponse(reply.body, reply.status, reply.headers);
-  };
 }

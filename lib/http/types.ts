@@ -21,7 +21,7 @@ export interface Route {
    * production server writes it straight to the socket; `handler` must be
    * `staticDocumentHandler(document)` so both doors answer alike.
    */
-  document?: import("./static-document").StaticDocumentSource;
+  document?: import("./static-document-handler").StaticDocumentSource;
   /**
    * May be shown in another site's frame: the response gets no `X-Frame-Options: DENY` and must
    * set its own Content-Security-Policy with frame-ancestors. Only the OIDC check_session iframe.

@@ -12,7 +12,7 @@
  * page offers a new link to a signed-in unverified user.
  */
 import { z } from "zod";
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import type { RequestMeta } from "../http/request-meta";

@@ -5,7 +5,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { signingAlgorithms, type SigningAlgorithm } from "../protocol/constants";
-import type { KeyEncryption } from "./key-encryption";
+import type { KeyEncryption } from "../security/key-encryption";
 
 /** Tokens are accepted up to this long after their exp, so retired keys stay published that much longer. */
 const CLOCK_SKEW_SECONDS = 300;

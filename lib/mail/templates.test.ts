@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { locales } from "../../components/i18n/negotiate-locale";
+import { locales } from "../../i18n/locales";
 import { isLoopbackHost } from "./smtp-mailer";
 import { passwordResetMail, registrationAttemptMail, resetInactiveMail, resetNoAccountMail, verificationMail } from "./templates";
 

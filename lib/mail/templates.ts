@@ -4,7 +4,7 @@
  * sentences; every value put into the HTML is escaped.
  */
 import { createTranslator } from "next-intl";
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 import { catalogs } from "../../messages/catalogs";
 import { escapeHtml } from "../http/html-page";
 import { accentStyle } from "../tenancy/branding";

@@ -13,10 +13,10 @@ import type { ScopeService } from "../scopes/scope-service";
 import { claimsRequestSchema, type ClaimsRequest } from "../oidc/claims";
 import { parsePrompt, restrictClaimsRequest } from "../oidc/authentication-request";
 import type { IdTokenService } from "../oidc/id-token";
-import type { ProtocolRateLimits } from "../security/rate-limits";
+import { RateLimitExceeded, type ProtocolRateLimits } from "../security/rate-limits";
 import { isAcceptableParam, isAcceptableText } from "../http/input";
 import { isResponseMode, type ResponseMode } from "../protocol/constants";
-import { OAuthError } from "./errors";
+import { OAuthError, tooManyRequests } from "./errors";
 import { MAX_PARAM_LENGTH, parseScope, readFormBody, readQuery } from "./params";
 import { CODE_CHALLENGE_METHOD, isValidCodeChallenge } from "./pkce";
 
@@ -215,7 +215,7 @@ export async function validateAuthorizationRequest(read: ParamsRead, deps: Autho
     const limited = deps.rateLimits.checkClient("authorize", client.clientId);
     if (limited) await limited; // synchronous with the in-process cache
   } catch (error) {
-    if (error instanceof OAuthError) return fail(error);
+    if (error instanceof RateLimitExceeded) return fail(tooManyRequests(error));
     throw error;
   }
 

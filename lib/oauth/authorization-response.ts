@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { catalogs } from "../../messages/catalogs";
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 import { escapeHtml, htmlDocument } from "../http/html-page";
 import { type OAuthError, safeDescription } from "./errors";
 import type { ResponseTarget } from "./authorization-request";

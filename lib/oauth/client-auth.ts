@@ -6,10 +6,10 @@ import { isAcceptableText } from "../http/input";
 import type { Logger } from "../observability/logger";
 import { clientAssertionAlgorithms, type ClientAuthMethod } from "../protocol/constants";
 import { oauthPaths } from "../protocol/paths";
-import type { LimitedEndpoint, ProtocolRateLimits } from "../security/rate-limits";
+import { RateLimitExceeded, type LimitedEndpoint, type ProtocolRateLimits } from "../security/rate-limits";
 import { equalSecretHashes, hashSecret } from "../security/secrets";
 import type { Clock } from "../server/clock";
-import { OAuthError } from "./errors";
+import { OAuthError, tooManyRequests } from "./errors";
 import type { RemoteKeySets } from "./remote-jwks";
 
 /** RFC 7523 §2.2 */
@@ -47,6 +47,11 @@ function invalidClient(description: string, usedBasic: boolean): OAuthError {
     status: 401,
     headers: usedBasic ? { "www-authenticate": 'Basic realm="authly", charset="UTF-8"' } : {},
   });
+}
+
+/** A client over its rate limit gets the endpoint's 429 (lib/oauth/errors.ts); any other error is passed on as it is. */
+function rateLimitAnswer(error: unknown): unknown {
+  return error instanceof RateLimitExceeded ? tooManyRequests(error) : error;
 }
 
 function formDecode(value: string): string {
@@ -175,8 +180,13 @@ export class ClientAuthenticator {
 
   private counted(client: Client | null, endpoint: LimitedEndpoint): Client | null | Promise<Client | null> {
     if (!client) return null;
-    const limited = this.deps.rateLimits.checkClient(endpoint, client.clientId); // throws the 429 when over
-    return limited ? limited.then(() => client) : client;
+    let limited: void | Promise<void>;
+    try {
+      limited = this.deps.rateLimits.checkClient(endpoint, client.clientId);
+    } catch (error) {
+      throw rateLimitAnswer(error);
+    }
+    return limited ? limited.then(() => client, (error: unknown) => Promise.reject(rateLimitAnswer(error))) : client;
   }
 
   private secretClient(clientId: string, presentedHash: string, method: ClientAuthMethod, usedBasic: boolean, endpoint: LimitedEndpoint): Client | Promise<Client> {

@@ -1,4 +1,5 @@
 import { makeResponse } from "../http/responses";
+import type { RateLimitExceeded } from "../security/rate-limits";
 
 /**
  * The one OAuth error family. Every protocol failure is an `OAuthError` value carrying its RFC
@@ -67,6 +68,17 @@ export class OAuthError extends Error {
     this.status = options.status ?? defaultStatus[error];
     this.headers = options.headers ?? {};
   }
+}
+
+/**
+ * The answer to an address or client over its rate limit (lib/security/rate-limits.ts): 429 with
+ * Retry-After (RFC 6585 §4), error temporarily_unavailable (RFC 6749 §4.1.2.1).
+ */
+export function tooManyRequests(refusal: RateLimitExceeded): OAuthError {
+  return new OAuthError("temporarily_unavailable", "too many requests, retry later", {
+    status: 429,
+    headers: { "retry-after": String(refusal.retryAfterSeconds) },
+  });
 }
 
 /** RFC 6749 §5.2: error_description uses %x20-21 / %x23-5B / %x5D-7E only. */

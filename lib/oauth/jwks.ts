@@ -1,4 +1,4 @@
-import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document";
+import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document-handler";
 import type { RouteHandler } from "../http/types";
 
 /**

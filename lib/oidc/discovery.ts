@@ -4,9 +4,7 @@
  * two documents always agree: one builder, one precomputed document, two paths (RFC 8414 §2 allows
  * OpenID Connect members in the OAuth document).
  */
-import { locales } from "../../components/i18n/negotiate-locale";
-import { staticDocumentHandler, type StaticDocumentSource } from "../http/static-document";
-import type { RouteHandler } from "../http/types";
+import { locales } from "../../i18n/locales";
 import { authorizationServerMetadata } from "../oauth/metadata";
 import { signingAlgorithms, subjectTypes } from "../protocol/constants";
 import { oidcPaths } from "../protocol/paths";
@@ -41,6 +39,3 @@ export function providerMetadata(issuer: string, scopes: readonly string[]): Rec
     backchannel_logout_session_supported: true,
   };
 }
-
-export const openidConfigurationDocument: StaticDocumentSource = (container) => container.discovery.oauth.current() ?? container.discovery.oauth.get();
-export const openidConfigurationHandler: RouteHandler = staticDocumentHandler(openidConfigurationDocument);

@@ -8,7 +8,7 @@
  * framed itself (frame-ancestors 'none'; the pipeline adds X-Frame-Options: DENY as well).
  */
 import { createHash } from "node:crypto";
-import type { Locale } from "../../components/i18n/negotiate-locale";
+import type { Locale } from "../../i18n/locales";
 import { catalogs } from "../../messages/catalogs";
 import { escapeHtml, htmlDocument } from "../http/html-page";
 import { type OAuthError, safeDescription } from "../oauth/errors";

@@ -1,10 +1,23 @@
 import type { Cache } from "../cache/cache";
 import { RateLimiter, type RateLimitDecision } from "../cache/rate-limiter";
 import type { Logger } from "../observability/logger";
-import { OAuthError } from "../oauth/errors";
 import { addressBlock } from "./address-block";
 
 export type LimitedEndpoint = "authorize" | "token" | "introspect" | "revoke" | "userinfo" | "logout";
+
+/**
+ * Thrown when an address or a client is over its limit. The protocol layer answers it in its own
+ * terms (lib/oauth/errors.ts `tooManyRequests`: 429 with Retry-After, RFC 6585 §4).
+ */
+export class RateLimitExceeded extends Error {
+  constructor(
+    /** Whole seconds until the window ends (>= 1), for Retry-After. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super("too many requests, retry later");
+    this.name = "RateLimitExceeded";
+  }
+}
 
 /**
  * Per-IP and per-client fixed-window limits for the protocol endpoints, counted in the shared
@@ -30,7 +43,7 @@ export class ProtocolRateLimits {
   }
 
   /**
-   * Throws a 429 OAuthError with Retry-After (RFC 6585 §4) when the address is over its limit.
+   * Throws RateLimitExceeded when the address is over its limit.
    * With the in-process cache the answer is synchronous (undefined, or a throw); with Redis it is a promise.
    */
   checkIp(endpoint: LimitedEndpoint, ip: string): void | Promise<void> {
@@ -60,11 +73,6 @@ export class ProtocolRateLimits {
   }
 
   private enforce(decision: RateLimitDecision): void {
-    if (!decision.allowed) {
-      throw new OAuthError("temporarily_unavailable", "too many requests, retry later", {
-        status: 429,
-        headers: { "retry-after": String(decision.retryAfterSeconds) },
-      });
-    }
+    if (!decision.allowed) throw new RateLimitExceeded(decision.retryAfterSeconds);
   }
 }

@@ -19,7 +19,7 @@ import { LoginThrottle } from "../identity/login-throttle";
 import { Argon2idPasswordHasher, type PasswordHasher } from "../identity/password-hasher";
 import { PasswordLoginService } from "../identity/password-login";
 import { UserService } from "../identity/user-service";
-import { KeyEncryption } from "../keys/key-encryption";
+import { KeyEncryption } from "../security/key-encryption";
 import { KeyStore } from "../keys/key-store";
 import { KeyRotationSchedule } from "../keys/rotation-schedule";
 import { SigningKeyService } from "../keys/signing-key-service";

@@ -52,7 +52,7 @@ export async function requestMeta(_container: Container): Promise<RequestMeta> {
 
 /**
  * The user's own time zone (the zoneinfo claim) for dates shown to them, when it is one this
- * runtime knows; otherwise the pages' default (components/i18n/formats.ts).
+ * runtime knows; otherwise the pages' default (i18n/formats.ts).
  */
 export function userTimeZone(user: Pick<User, "zoneinfo">): { timeZone: string } | undefined {
   return user.zoneinfo && isTimeZone(user.zoneinfo) ? { timeZone: user.zoneinfo } : undefined;

@@ -8,7 +8,8 @@
  * <html lang>) gets ui_locales from the page URL through proxy.ts and i18n/request.ts.
  */
 import { createTranslator } from "next-intl";
-import { negotiateLocale, type Locale } from "@/components/i18n/negotiate-locale";
+import type { Locale } from "@/i18n/locales";
+import { negotiateLocale } from "@/i18n/negotiate-locale";
 import { catalogs } from "@/messages/catalogs";
 
 
@@ -23,7 +24,7 @@ export interface InteractionLocaleInput {
   fallback: Locale;
 }
 
-/** The page locale: the interaction's ui_locales, then the usual order (components/i18n/negotiate-locale.ts). */
+/** The page locale: the interaction's ui_locales, then the usual order (i18n/negotiate-locale.ts). */
 export function interactionLocale(input: InteractionLocaleInput): Locale {
   return negotiateLocale({
     uiLocales: input.uiLocales ?? input.uiLocalesHeader ?? null,

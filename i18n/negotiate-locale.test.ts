@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLocale, matchLocale, negotiateLocale, parseAcceptLanguage } from "./negotiate-locale";
+import { isLocale } from "./locales";
+import { matchLocale, negotiateLocale, parseAcceptLanguage } from "./negotiate-locale";
 
 describe("matchLocale", () => {
   it("matches exactly, case-insensitively", () => {

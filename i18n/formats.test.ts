@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createFormatter } from "next-intl";
 import { ManualClock } from "@/lib/server/clock";
 import { formats, timeZone } from "./formats";
-import { locales, type Locale } from "./negotiate-locale";
+import { locales, type Locale } from "./locales";
 
 /**
  * Dates and numbers go through next-intl's formatter with the request configuration of

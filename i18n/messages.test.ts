@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { createTranslator } from "next-intl";
 import { catalogs as merged } from "@/messages/catalogs";
-import { locales } from "./negotiate-locale";
+import { locales } from "./locales";
 
 type Tree = { [key: string]: string | Tree };
 
