@@ -7,7 +7,7 @@
 /** OAuth 2.1 endpoints (RFC 8414 §2 member names). */
 export const oauthPaths = {
   authorization: "/oauth/authorize",
-  /** Where the login and consent pages hand an authorization request back (lib/oauth/interactions.ts). */
+  /** Where the login and consent pages hand an authorization request back (lib/oauth/interaction/flow.ts). */
   authorizationResume: "/oauth/authorize/resume",
   token: "/oauth/token",
   /** RFC 7009 */
