@@ -23,7 +23,7 @@ export const revocationHandler: RouteHandler = async (request, { container, requ
   if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
   const { token, token_type_hint: hint } = parsed.data;
   // RFC 7009 §2.2: "An invalid token type hint value is ignored"; both types are searched anyway.
-  const { prisma, accessTokens, tokenRevoker, audit } = container;
+  const { tokenStore, accessTokens, tokenRevoker, audit } = container;
 
   const tryAccess = async (): Promise<boolean> => {
     if (token.split(".").length !== 3) return false;
@@ -38,7 +38,7 @@ export const revocationHandler: RouteHandler = async (request, { container, requ
   };
   const tryRefresh = async (): Promise<boolean> => {
     if (token.includes(".")) return false;
-    const row = await prisma.refreshToken.findUnique({ where: { tokenHash: hashSecret(token) }, select: { familyId: true, clientId: true } });
+    const row = await tokenStore.findRefreshToken(hashSecret(token));
     if (!row) return false;
     if (row.clientId !== client.id) throw new OAuthError("unauthorized_client", "the token was not issued to this client");
     await tokenRevoker.revokeFamily(row.familyId, "revoked");

@@ -40,7 +40,8 @@ import { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { DiscoveryDocuments } from "../oauth/discovery-documents";
 import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
-import { TokenStore } from "../oauth/token-store";
+import type { TokenStore } from "../oauth/token-store/interface";
+import { SqlTokenStore } from "../oauth/token-store/sql";
 import { securityHeaders } from "../security/headers";
 import { ProtocolRateLimits } from "../security/rate-limits";
 import { EgressPolicy, loopbackEgressAllowed } from "../security/egress";
@@ -91,7 +92,7 @@ export interface Container {
   readonly clientAuth: ClientAuthenticator;
   /** Revoked access tokens by jti: recorded in the database, held in memory by every instance. */
   readonly revocations: RevocationList;
-  /** The locking transactions of code redemption, refresh rotation and revocation. */
+  /** The locking transactions of code redemption, refresh rotation and revocation (SqlTokenStore). */
   readonly tokenStore: TokenStore;
   readonly accessTokens: AccessTokenService;
   readonly tokenRevoker: IssuedTokenRevoker;
@@ -176,8 +177,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const rateLimits = new ProtocolRateLimits(rateLimitCache, logger.child({ component: "rate-limit" }), config.rateLimit);
   const remoteKeySets = new RemoteKeySets({ egress, clock });
   // Code redemption, refresh rotation, revocation and used assertion ids: one statement or one
-  // locking transaction each (token-store.ts).
-  const tokenStore = new TokenStore({ sql: db.sql, tenantId });
+  // locking transaction each (lib/oauth/token-store/sql.ts).
+  const tokenStore: TokenStore = new SqlTokenStore({ sql: db.sql, tenantId });
   const clientAuth = new ClientAuthenticator({ clients, assertions: tokenStore, clock, logger: logger.child({ component: "client-auth" }), rateLimits, issuer: config.issuer, remoteKeySets });
   // The database is the record of revocations; every instance holds the live ones in memory.
   const revocations = new RevocationList({ source: tokenStore, cache, clock, logger: logger.child({ component: "revocations" }),

@@ -23,8 +23,9 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
   // RFC 7636 §4.1: 43-128 unreserved characters.
   if (!isValidCodeVerifier(p.code_verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
 
-  const { prisma, clock, audit, tokenRevoker, tokenStore } = container;
-  const code = await prisma.authorizationCode.findUnique({ where: { codeHash: hashSecret(p.code) } });
+  const { clock, audit, tokenRevoker, tokenStore } = container;
+  // One statement: the code with its user's status.
+  const code = await tokenStore.findAuthorizationCode(hashSecret(p.code));
   // RFC 6749 §4.1.3: the code must have been issued to this authenticated client.
   if (!code || code.clientId !== client.id || code.tenantId !== client.tenantId) {
     throw new OAuthError("invalid_grant", "the authorization code is invalid");
@@ -56,8 +57,7 @@ export const authorizationCodeGrant: GrantHandler = async ({ container, client, 
   if (code.codeChallengeMethod !== "S256" || !verifyPkce(p.code_verifier, code.codeChallenge)) {
     throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
   }
-  const user = await prisma.user.findUnique({ where: { id: code.userId }, select: { status: true } });
-  if (!user || user.status !== "active") throw new OAuthError("invalid_grant", "the user is no longer active");
+  if (code.userStatus !== "active") throw new OAuthError("invalid_grant", "the user is no longer active");
 
   // RFC 8707 §2.2: a resource at the token endpoint must be one the authorization request named.
   const audience = resolveAudience(p.resource, code.resources.length > 0 ? code.resources : client.resources, container.config.issuer);

@@ -17,7 +17,7 @@ const refreshParams = z.object({
 /**
  * OAuth 2.1 §4.3: exchange a refresh token for new tokens. Every use rotates the refresh token
  * (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2): the rotation and the new tokens are one transaction that
- * locks the family (lib/oauth/token-store.ts). Presenting a token that was rotated already, revoked
+ * locks the family (lib/oauth/token-store/). Presenting a token that was rotated already, revoked
  * since or not, is reuse and revokes the whole family with every access token issued from it.
  */
 export const refreshTokenGrant: GrantHandler = async ({ container, client, params, requestId, clientIp }) => {

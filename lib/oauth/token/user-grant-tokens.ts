@@ -3,7 +3,7 @@ import { Prisma } from "../../generated/prisma/client";
 import { hashSecret, randomToken } from "../../security/secrets";
 import type { Container } from "../../server/container";
 import { parseClaimsRequest, releasedClaims, requestedUserClaims } from "../../oidc/claims";
-import { newRowId, type IssuedRecords, type NewRefreshToken } from "../token-store";
+import { newRowId, type IssuedRecords, type NewRefreshToken } from "../token-store/interface";
 import type { TokenResponse } from "./types";
 
 export interface UserGrant {
@@ -29,7 +29,7 @@ export interface UserGrant {
 
 /**
  * The tokens of a user grant, planned before anything is stored: the rows to insert (in the same
- * transaction that consumes the code or rotates the refresh token, lib/oauth/token-store.ts), and
+ * transaction that consumes the code or rotates the refresh token, lib/oauth/token-store/), and
  * `respond`, which signs the tokens once those rows are committed. Nothing is signed for a request
  * that loses a race.
  */
