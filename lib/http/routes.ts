@@ -1,10 +1,7 @@
 import { authorizeHandler, resumeHandler } from "../oauth/authorize";
 import { healthHandler, readyHandler } from "../operations/health";
-import { introspectionHandler } from "../oauth/introspection";
 import { jwksDocument, jwksHandler } from "../oauth/jwks";
 import { authorizationServerMetadataDocument, authorizationServerMetadataHandler } from "../oauth/metadata-handler";
-import { revocationHandler } from "../oauth/revocation";
-import { tokenHandler } from "../oauth/token-endpoint";
 import { openidConfigurationDocument, openidConfigurationHandler } from "../oidc/discovery-handler";
 import { checkSessionHandler } from "../oidc/check-session";
 import { userinfoHandler } from "../oidc/userinfo";
@@ -23,9 +20,10 @@ export const routes: readonly Route[] = [
   { path: oauthPaths.authorizationResume, methods: ["GET"], handler: resumeHandler, noHead: true, rateLimit: "authorize" },
   { path: oauthPaths.jwks, methods: ["GET"], handler: jwksHandler, document: jwksDocument },
   { path: wellKnownPaths.oauthAuthorizationServer, methods: ["GET"], handler: authorizationServerMetadataHandler, document: authorizationServerMetadataDocument },
-  { path: oauthPaths.token, methods: ["POST"], handler: tokenHandler, rateLimit: "token" },
-  { path: oauthPaths.introspection, methods: ["POST"], handler: introspectionHandler, rateLimit: "introspect" },
-  { path: oauthPaths.revocation, methods: ["POST"], handler: revocationHandler, rateLimit: "revoke" },
+  // Endpoints the composition root binds to their narrow dependencies (container.endpoints).
+  { path: oauthPaths.token, methods: ["POST"], handler: (request, context) => context.container.endpoints.token(request, context), rateLimit: "token" },
+  { path: oauthPaths.introspection, methods: ["POST"], handler: (request, context) => context.container.endpoints.introspection(request, context), rateLimit: "introspect" },
+  { path: oauthPaths.revocation, methods: ["POST"], handler: (request, context) => context.container.endpoints.revocation(request, context), rateLimit: "revoke" },
   { path: wellKnownPaths.openidConfiguration, methods: ["GET"], handler: openidConfigurationHandler, document: openidConfigurationDocument },
   { path: oidcPaths.userinfo, methods: ["GET", "POST", "OPTIONS"], handler: userinfoHandler, rateLimit: "userinfo" },
   // Session Management 1.0 §3.2: the OP iframe, the one page other sites may frame.

@@ -1,10 +1,8 @@
 import type { Container } from "../server/container";
+import type { EndpointContext } from "./endpoint";
 
-export interface RouteContext {
+export interface RouteContext extends EndpointContext {
   container: Container;
-  requestId: string;
-  /** The client's address (X-Forwarded-For only with AUTHLY_TRUST_PROXY), for rate limits and audit. */
-  clientIp: string;
 }
 
 /** A protocol endpoint: a plain fetch-style handler shared by both doors (server.ts and app/). */

@@ -1,12 +1,26 @@
 import { z } from "zod";
 import type { Client } from "../generated/prisma/client";
-import type { RouteHandler } from "../http/types";
+import type { Endpoint } from "../http/endpoint";
+import type { SubjectIdentifiers } from "../oidc/subject";
 import { oauthPaths } from "../protocol/paths";
-import type { Container } from "../server/container";
+import type { Clock } from "../server/clock";
 import { hashSecret } from "../security/secrets";
-import type { AccessTokenClaims } from "./access-token";
+import type { AccessTokenClaims, AccessTokenService } from "./access-token";
+import type { ClientAuthenticator } from "./client-auth";
 import { OAuthError, oauthJson } from "./errors";
 import { readFormBody } from "./params";
+import type { TokenStore } from "./token-store/interface";
+
+/** What introspection needs: no writes, and no database read for access tokens. */
+export interface IntrospectionDeps {
+  clientAuth: Pick<ClientAuthenticator, "authenticate">;
+  accessTokens: Pick<AccessTokenService, "verify">;
+  tokens: Pick<TokenStore, "findRefreshToken">;
+  clock: Clock;
+  /** OIDC Core §8: the subject as the calling client sees it. */
+  subjects: Pick<SubjectIdentifiers, "subjectFor">;
+  issuer: string;
+}
 
 const introspectionParams = z.object({
   token: z.string({ error: "token is required" }).min(1, { error: "token is required" }).max(8192, { error: "token is too long" }),
@@ -26,9 +40,9 @@ function mayIntrospect(caller: Client, ownerClientId: string, audience: string |
   return aud.includes(caller.clientId) || caller.resources.some((r) => aud.includes(r));
 }
 
-function introspectAccessToken(container: Container, caller: Client, token: string): Response | null | Promise<Response | null> {
+function introspectAccessToken(deps: IntrospectionDeps, caller: Client, token: string): Response | null | Promise<Response | null> {
   if (token.split(".").length !== 3) return null;
-  const verified = container.accessTokens.verify(token);
+  const verified = deps.accessTokens.verify(token);
   return verified instanceof Promise ? verified.then((claims) => accessTokenAnswer(caller, claims)) : accessTokenAnswer(caller, verified);
 }
 
@@ -52,11 +66,11 @@ function accessTokenAnswer(caller: Client, claims: AccessTokenClaims | null): Re
   });
 }
 
-async function introspectRefreshToken(container: Container, caller: Client, token: string): Promise<Response | null> {
+async function introspectRefreshToken(deps: IntrospectionDeps, caller: Client, token: string): Promise<Response | null> {
   if (token.includes(".") || token.length > 512) return null;
-  const row = await container.tokenStore.findRefreshToken(hashSecret(token));
+  const row = await deps.tokens.findRefreshToken(hashSecret(token));
   if (!row) return null;
-  const now = container.clock.nowMs();
+  const now = deps.clock.nowMs();
   // RFC 7662 §2.2: revoked (the token or its family), rotated or expired tokens are not active.
   const live =
     !row.revokedAt && !row.familyRevokedAt && !row.rotatedAt && row.expiresAt.getTime() > now && (!row.idleExpiresAt || row.idleExpiresAt.getTime() > now);
@@ -70,8 +84,8 @@ async function introspectRefreshToken(container: Container, caller: Client, toke
     exp: Math.floor((row.idleExpiresAt && row.idleExpiresAt < row.expiresAt ? row.idleExpiresAt : row.expiresAt).getTime() / 1000),
     iat: Math.floor(row.createdAt.getTime() / 1000),
     // The subject as this client sees it (OIDC Core §8: pairwise clients get their own value).
-    sub: row.userId ? container.oidc.subjects.subjectFor(caller, row.userId) : undefined,
-    iss: container.config.issuer,
+    sub: row.userId ? deps.subjects.subjectFor(caller, row.userId) : undefined,
+    iss: deps.issuer,
   });
 }
 
@@ -80,20 +94,23 @@ async function introspectRefreshToken(container: Container, caller: Client, toke
  * are `{"active": false}`. The access-token path reads no database: keys and the client come from
  * memory, revocation from the jti list in the cache.
  */
-export const introspectionHandler: RouteHandler = async (request, { container }) => {
-  const params = await readFormBody(request);
-  const { client, method } = await container.clientAuth.authenticate(request, params, "introspect", container.config.issuer + oauthPaths.introspection);
-  // RFC 7662 §2.1: the endpoint requires authorization; a public client cannot authenticate.
-  if (method === "none") throw new OAuthError("invalid_client", "introspection requires client authentication", { status: 401 });
-  const parsed = introspectionParams.safeParse(Object.fromEntries(params));
-  if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
-  const { token, token_type_hint: hint } = parsed.data;
-  // RFC 7662 §2.1: the hint only orders the search; unknown hints are ignored.
-  const order = hint === "refresh_token" ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
-  for (const attempt of order) {
-    const answer = attempt(container, client, token);
-    const response = answer instanceof Promise ? await answer : answer;
-    if (response) return response;
-  }
-  return inactive();
-};
+export function introspectionEndpoint(deps: IntrospectionDeps): Endpoint {
+  const endpointUrl = deps.issuer + oauthPaths.introspection;
+  return async (request) => {
+    const params = await readFormBody(request);
+    const { client, method } = await deps.clientAuth.authenticate(request, params, "introspect", endpointUrl);
+    // RFC 7662 §2.1: the endpoint requires authorization; a public client cannot authenticate.
+    if (method === "none") throw new OAuthError("invalid_client", "introspection requires client authentication", { status: 401 });
+    const parsed = introspectionParams.safeParse(Object.fromEntries(params));
+    if (!parsed.success) throw new OAuthError("invalid_request", parsed.error.issues[0]!.message);
+    const { token, token_type_hint: hint } = parsed.data;
+    // RFC 7662 §2.1: the hint only orders the search; unknown hints are ignored.
+    const order = hint === "refresh_token" ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
+    for (const attempt of order) {
+      const answer = attempt(deps, client, token);
+      const response = answer instanceof Promise ? await answer : answer;
+      if (response) return response;
+    }
+    return inactive();
+  };
+}

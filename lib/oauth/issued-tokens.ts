@@ -1,6 +1,6 @@
 import type { Clock } from "../server/clock";
 import type { RevocationList } from "./revocation-list";
-import type { RevocationScope, RevokedAccessTokens, TokenStore } from "./token-store";
+import type { RevocationScope, RevokedAccessTokens, TokenStore } from "./token-store/interface";
 
 /** What a revocation turned off. */
 export interface RevocationCount {
@@ -16,11 +16,11 @@ export interface RevocationCount {
  * holds, or the access tokens of a browser session. Used by code replay detection (RFC 6749
  * §4.1.2, OAuth 2.1 §4.1.3), refresh token reuse detection (RFC 9700 §4.14.2), revocation
  * (RFC 7009 §2.1), consent withdrawal, logout and password changes. Each revocation is one
- * transaction in the token store (lib/oauth/token-store.ts); afterwards the revoked access tokens
+ * transaction in the token store (lib/oauth/token-store/); afterwards the revoked access tokens
  * are added to this instance's revocation list and announced to the others.
  */
 export class IssuedTokenRevoker {
-  constructor(private readonly deps: { store: TokenStore; clock: Clock; revocations: RevocationList }) {}
+  constructor(private readonly deps: { store: TokenStore; clock: Clock; revocations: Pick<RevocationList, "added"> }) {}
 
   /** Revokes every refresh token of the family and every access token issued from it. */
   revokeFamily(familyId: string, reason: string): Promise<RevocationCount> {

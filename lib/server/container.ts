@@ -40,7 +40,12 @@ import { IssuedTokenRevoker } from "../oauth/issued-tokens";
 import { DiscoveryDocuments } from "../oauth/discovery-documents";
 import { providerMetadata } from "../oidc/discovery";
 import { RevocationList } from "../oauth/revocation-list";
-import { TokenStore } from "../oauth/token-store";
+import type { TokenStore } from "../oauth/token-store/interface";
+import { SqlTokenStore } from "../oauth/token-store/sql";
+import { tokenEndpoint } from "../oauth/token-endpoint";
+import { introspectionEndpoint } from "../oauth/introspection";
+import { revocationEndpoint } from "../oauth/revocation";
+import type { Endpoint } from "../http/endpoint";
 import { securityHeaders } from "../security/headers";
 import { ProtocolRateLimits } from "../security/rate-limits";
 import { EgressPolicy, loopbackEgressAllowed } from "../security/egress";
@@ -91,11 +96,13 @@ export interface Container {
   readonly clientAuth: ClientAuthenticator;
   /** Revoked access tokens by jti: recorded in the database, held in memory by every instance. */
   readonly revocations: RevocationList;
-  /** The locking transactions of code redemption, refresh rotation and revocation. */
+  /** The locking transactions of code redemption, refresh rotation and revocation (SqlTokenStore). */
   readonly tokenStore: TokenStore;
   readonly accessTokens: AccessTokenService;
   readonly tokenRevoker: IssuedTokenRevoker;
   readonly discovery: { oauth: DiscoveryDocuments };
+  /** The token, introspection and revocation endpoints, bound to the narrow dependencies each declares. */
+  readonly endpoints: { token: Endpoint; introspection: Endpoint; revocation: Endpoint };
   /** Seals browser cookies (iron-session); derived from the master key, so every instance shares it. */
   readonly cookieSecret: string;
   /** Browser sessions (authly_session cookie -> Session row). */
@@ -176,8 +183,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const rateLimits = new ProtocolRateLimits(rateLimitCache, logger.child({ component: "rate-limit" }), config.rateLimit);
   const remoteKeySets = new RemoteKeySets({ egress, clock });
   // Code redemption, refresh rotation, revocation and used assertion ids: one statement or one
-  // locking transaction each (token-store.ts).
-  const tokenStore = new TokenStore({ sql: db.sql, tenantId });
+  // locking transaction each (lib/oauth/token-store/sql.ts).
+  const tokenStore: TokenStore = new SqlTokenStore({ sql: db.sql, tenantId });
   const clientAuth = new ClientAuthenticator({ clients, assertions: tokenStore, clock, logger: logger.child({ component: "client-auth" }), rateLimits, issuer: config.issuer, remoteKeySets });
   // The database is the record of revocations; every instance holds the live ones in memory.
   const revocations = new RevocationList({ source: tokenStore, cache, clock, logger: logger.child({ component: "revocations" }),
@@ -200,6 +207,17 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   // OIDC Core §8.1: the pairwise salt is secret and the same on every instance.
   const subjects = new SubjectIdentifiers(new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly pairwise subject v1", 32)));
   const idTokens = new IdTokenService({ signer: keyStore, clock, issuer: config.issuer, subjects });
+  // Each protocol endpoint gets what it declares, nothing more (docs/architecture.md, "Narrow dependencies").
+  const userGrants = { tokens: tokenStore, revoker: tokenRevoker, audit, clock, issuer: config.issuer, accessTokens, subjects, idTokens, users };
+  const endpoints = {
+    token: tokenEndpoint({
+      clientAuth,
+      issuer: config.issuer,
+      grants: { authorization_code: userGrants, refresh_token: userGrants, client_credentials: { accessTokens, issuer: config.issuer } },
+    }),
+    introspection: introspectionEndpoint({ clientAuth, accessTokens, tokens: tokenStore, clock, subjects, issuer: config.issuer }),
+    revocation: revocationEndpoint({ clientAuth, accessTokens, tokens: tokenStore, revoker: tokenRevoker, audit, issuer: config.issuer }),
+  };
   // OWASP ASVS 2.2.1 / NIST SP 800-63B §5.2.2: counters in the shared cache, named by an HMAC under a key every instance derives alike.
   const loginThrottle = new LoginThrottle({ cache, clock, logger: logger.child({ component: "login-throttle" }), settings: config.loginThrottle,
     keySecret: new Uint8Array(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly login throttle v1", 32)) });
@@ -255,6 +273,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     accessTokens,
     tokenRevoker,
     discovery,
+    endpoints,
     rateLimits,
     sessions,
     grants,

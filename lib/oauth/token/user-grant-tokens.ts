@@ -1,10 +1,29 @@
 import type { Client } from "../../generated/prisma/client";
-import { Prisma } from "../../generated/prisma/client";
+import type { Prisma } from "../../generated/prisma/client";
 import { hashSecret, randomToken } from "../../security/secrets";
-import type { Container } from "../../server/container";
-import { parseClaimsRequest, releasedClaims, requestedUserClaims } from "../../oidc/claims";
-import { newRowId, type IssuedRecords, type NewRefreshToken } from "../token-store";
-import type { TokenResponse } from "./types";
+import type { Clock } from "../../server/clock";
+import { parseClaimsRequest, releasedClaims, requestedUserClaims, type ClaimSource } from "../../oidc/claims";
+import type { IdTokenService } from "../../oidc/id-token";
+import type { SubjectIdentifiers } from "../../oidc/subject";
+import type { AccessTokenService } from "../access-token";
+import { newRowId, type IssuedRecords, type NewRefreshToken } from "../token-store/interface";
+import type { TokenResponse } from "./grant";
+
+/** Where the claims of a user come from (UserService in the server). */
+export interface UserDirectory {
+  findById(userId: string): Promise<ClaimSource | null>;
+}
+
+/** What issuing a user's tokens needs: the grants that issue them (code, refresh) extend it. */
+export interface UserTokenDeps {
+  clock: Clock;
+  accessTokens: Pick<AccessTokenService, "issue">;
+  /** OIDC Core §8: public or pairwise subject identifiers. */
+  subjects: Pick<SubjectIdentifiers, "subjectFor">;
+  idTokens: Pick<IdTokenService, "issue">;
+  /** Read only for user claims the claims request asks for in the ID token (OIDC Core §5.5). */
+  users: UserDirectory;
+}
 
 export interface UserGrant {
   client: Client;
@@ -29,7 +48,7 @@ export interface UserGrant {
 
 /**
  * The tokens of a user grant, planned before anything is stored: the rows to insert (in the same
- * transaction that consumes the code or rotates the refresh token, lib/oauth/token-store.ts), and
+ * transaction that consumes the code or rotates the refresh token, lib/oauth/token-store/), and
  * `respond`, which signs the tokens once those rows are committed. Nothing is signed for a request
  * that loses a race.
  */
@@ -38,8 +57,8 @@ export interface PlannedUserTokens {
   respond(): Promise<TokenResponse>;
 }
 
-export function planUserTokens(container: Container, grant: UserGrant): PlannedUserTokens {
-  const now = container.clock.now();
+export function planUserTokens(deps: UserTokenDeps, grant: UserGrant): PlannedUserTokens {
+  const now = deps.clock.now();
   const iat = Math.floor(now.getTime() / 1000);
   const jti = newRowId();
   const accessExpiresAt = new Date((iat + grant.client.accessTokenTtl) * 1000);
@@ -95,10 +114,10 @@ export function planUserTokens(container: Container, grant: UserGrant): PlannedU
   };
 
   const respond = async (): Promise<TokenResponse> => {
-    const access = await container.accessTokens.issue({
+    const access = await deps.accessTokens.issue({
       client: grant.client,
       // OIDC Core §8: the subject as this client sees it (pairwise clients get their own value).
-      subject: container.oidc.subjects.subjectFor(grant.client, grant.userId),
+      subject: deps.subjects.subjectFor(grant.client, grant.userId),
       scopes: grant.accessScopes,
       audience: grant.audience,
       ttlSeconds: grant.client.accessTokenTtl,
@@ -115,21 +134,21 @@ export function planUserTokens(container: Container, grant: UserGrant): PlannedU
     if (refreshToken) body.refresh_token = refreshToken;
     // OIDC Core §3.1.3.3: an ID token for OpenID requests; §12.2: again on refresh, with the
     // original auth_time (carried on the refresh token) and without a nonce.
-    if (grant.accessScopes.includes("openid")) body.id_token = await issueIdToken(container, grant, access.token);
+    if (grant.accessScopes.includes("openid")) body.id_token = await issueIdToken(deps, grant, access.token);
     return body;
   };
   return { records, respond };
 }
 
-async function issueIdToken(container: Container, grant: UserGrant, accessToken: string): Promise<string> {
+async function issueIdToken(deps: UserTokenDeps, grant: UserGrant, accessToken: string): Promise<string> {
   // OIDC Core §5.5: user claims asked for in the claims request's id_token member.
   const requested = parseClaimsRequest(grant.claims)?.id_token;
   let userClaims: Record<string, unknown> | undefined;
   if (requested && Object.keys(requested).length > 0) {
-    const user = await container.users.findById(grant.userId);
+    const user = await deps.users.findById(grant.userId);
     if (user) userClaims = releasedClaims(user, [], requested);
   }
-  return container.oidc.idTokens.issue({
+  return deps.idTokens.issue({
     client: grant.client,
     userId: grant.userId,
     sessionId: grant.sessionId,

@@ -1,5 +1,5 @@
 /**
- * The token store: the database statements behind redeeming codes, rotating refresh tokens and
+ * The token store on the database (the TokenStore contract: interface.ts): the statements behind redeeming codes, rotating refresh tokens and
  * revoking what was issued together. Every state change that decides whether a token is alive is
  * one transaction with an explicit order of row locks:
  *
@@ -16,119 +16,19 @@
  * Plain SQL (the same on PGlite and PostgreSQL) through `SqlDatabase.transaction`, not Prisma's
  * interactive transactions: the lock order is explicit and the hot paths make few round trips.
  */
-import { randomUUID } from "node:crypto";
-import type { SqlDatabase, SqlRunner } from "../db/sql";
-
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** A refresh token row to insert. */
-export interface NewRefreshToken {
-  id: string;
-  tokenHash: string;
-  familyId: string;
-  clientId: string;
-  userId: string;
-  sessionId: string | null;
-  authorizationCodeId: string | null;
-  scopes: string[];
-  resources: string[];
-  claims: unknown;
-  authTime: Date | null;
-  acr: string | null;
-  amr: string[];
-  createdAt: Date;
-  expiresAt: Date;
-  idleExpiresAt: Date;
-}
-
-/** The bookkeeping row of an issued JWT access token (the token itself is never stored). */
-export interface NewAccessToken {
-  jti: string;
-  clientId: string;
-  userId: string | null;
-  sessionId: string | null;
-  authorizationCodeId: string | null;
-  refreshTokenId: string | null;
-  familyId: string | null;
-  scopes: string[];
-  userinfoClaims: string[];
-  createdAt: Date;
-  expiresAt: Date;
-}
-
-/** A new family to create together with its first refresh token. */
-export interface NewFamily {
-  id: string;
-  clientId: string;
-  userId: string;
-  sessionId: string | null;
-  authorizationCodeId: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-}
-
-export interface IssuedRecords {
-  family?: NewFamily;
-  refreshToken?: NewRefreshToken;
-  accessToken: NewAccessToken;
-}
-
-/** Access tokens that a revocation turned off while still unexpired: they go on the revocation list. */
-export interface RevokedAccessTokens {
-  families: number;
-  accessTokens: { jti: string; expiresAt: Date }[];
-}
-
-export type CodeRedemption =
-  | { outcome: "redeemed" }
-  /** The code was used before: everything issued from it is revoked now. */
-  | { outcome: "replayed"; revoked: RevokedAccessTokens }
-  /** The code row is gone (purged). */
-  | { outcome: "missing" };
-
-export type RefreshRotation =
-  | { outcome: "rotated" }
-  /** The token was rotated before: its family is revoked now. */
-  | { outcome: "reused"; revoked: RevokedAccessTokens }
-  /** The family was revoked (or the token itself): nothing issued. */
-  | { outcome: "revoked" };
-
-/** The state of a presented refresh token, read in one statement with its family, user and session. */
-export interface StoredRefreshToken {
-  id: string;
-  tenantId: string;
-  tokenHash: string;
-  familyId: string;
-  clientId: string;
-  userId: string | null;
-  sessionId: string | null;
-  authorizationCodeId: string | null;
-  scopes: string[];
-  resources: string[];
-  claims: JsonValue | null;
-  authTime: Date | null;
-  acr: string | null;
-  amr: string[];
-  createdAt: Date;
-  expiresAt: Date;
-  idleExpiresAt: Date | null;
-  rotatedAt: Date | null;
-  revokedAt: Date | null;
-  familyRevokedAt: Date | null;
-  /** The user's status, null when the token has no user. */
-  userStatus: string | null;
-  /** When the token's browser session ended, if it did. */
-  sessionEndedAt: Date | null;
-}
-
-/** What to revoke: families matching a condition, plus access tokens matching one (any of them). */
-export type RevocationScope =
-  | { kind: "family"; familyId: string }
-  | { kind: "code"; authorizationCodeId: string }
-  | { kind: "user"; userId: string }
-  | { kind: "client-user"; userId: string; clientId: string }
-  /** The access tokens issued in a browser session, and the families of the given clients in it. */
-  | { kind: "session"; sessionId: string; familiesOfClients: string[] };
+import type { SqlDatabase, SqlRunner } from "../../db/sql";
+import type {
+  CodeRedemption,
+  IssuedRecords,
+  JsonValue,
+  NewRefreshToken,
+  RefreshRotation,
+  RevocationScope,
+  RevokedAccessTokens,
+  StoredAuthorizationCode,
+  StoredRefreshToken,
+  TokenStore,
+} from "./interface";
 
 /** PostgreSQL codes after which a transaction may simply run again (deadlock, serialization). */
 const RETRYABLE = new Set(["40P01", "40001"]);
@@ -140,7 +40,7 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-export function toDate(value: unknown): Date {
+function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 
@@ -190,8 +90,43 @@ const FIND_REFRESH_TOKEN = `SELECT t."id", t."tenantId", t."tokenHash", t."famil
   LEFT JOIN "Session" s ON s."id" = t."sessionId"
   WHERE t."tokenHash" = $1`;
 
-export class TokenStore {
+const FIND_AUTHORIZATION_CODE = `SELECT c."id", c."tenantId", c."clientId", c."userId", c."sessionId", c."redirectUri", c."scopes", c."resources",
+    c."codeChallenge", c."codeChallengeMethod", c."nonce", c."claims", c."authTime", c."acr", c."amr", c."createdAt", c."expiresAt", c."consumedAt",
+    u."status"::text AS "userStatus"
+  FROM "AuthorizationCode" c
+  LEFT JOIN "User" u ON u."id" = c."userId"
+  WHERE c."codeHash" = $1`;
+
+export class SqlTokenStore implements TokenStore {
   constructor(private readonly deps: { sql: SqlDatabase; tenantId: string }) {}
+
+  /** A presented authorization code with its user's status (one statement). */
+  async findAuthorizationCode(codeHash: string): Promise<StoredAuthorizationCode | null> {
+    const rows = await this.deps.sql.query<Record<string, unknown>>(FIND_AUTHORIZATION_CODE, [codeHash]);
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: String(r.id),
+      tenantId: String(r.tenantId),
+      clientId: String(r.clientId),
+      userId: String(r.userId),
+      sessionId: (r.sessionId as string | null) ?? null,
+      redirectUri: String(r.redirectUri),
+      scopes: toStringArray(r.scopes),
+      resources: toStringArray(r.resources),
+      codeChallenge: String(r.codeChallenge),
+      codeChallengeMethod: String(r.codeChallengeMethod),
+      nonce: (r.nonce as string | null) ?? null,
+      claims: toJson(r.claims),
+      authTime: toDateOrNull(r.authTime),
+      acr: (r.acr as string | null) ?? null,
+      amr: toStringArray(r.amr),
+      createdAt: toDate(r.createdAt),
+      expiresAt: toDate(r.expiresAt),
+      consumedAt: toDateOrNull(r.consumedAt),
+      userStatus: (r.userStatus as string | null) ?? null,
+    };
+  }
 
   /** A presented refresh token with its family's, user's and session's state (one statement). */
   async findRefreshToken(tokenHash: string): Promise<StoredRefreshToken | null> {
@@ -453,6 +388,3 @@ export class TokenStore {
     }
   }
 }
-
-/** A new random identifier for a family or token row. */
-export const newRowId = (): string => randomUUID();
