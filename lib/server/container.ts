@@ -186,7 +186,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId });
   const tokenRevoker = new IssuedTokenRevoker({ store: tokenStore, clock, revocations });
   // One document for RFC 8414 and OpenID Connect Discovery (they must agree).
-  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, build: providerMetadata }) };
+  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, logger: logger.child({ component: "discovery" }), build: providerMetadata }) };
   // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
   const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
   const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret,
@@ -280,6 +280,9 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await revocations.close();
       await mailer.close().catch(() => undefined);
       await keyStore.close();
+      await clients.close();
+      await tenantSettings.close();
+      await discovery.oauth.close();
       await cache.close().catch(() => undefined);
       if (rateLimitCache !== cache) await rateLimitCache.close().catch(() => undefined);
       await db.close();
