@@ -285,10 +285,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await keyRotation.stop();
       await revocations.close();
       await mailer.close().catch(() => undefined);
-      await keyStore.close();
-      await clients.close();
-      await tenantSettings.close();
-      await discovery.oauth.close();
+      // The in-memory copies: unsubscribe and wait for their loads (side by side: each may wait on the cache).
+      await Promise.all([keyStore.close(), clients.close(), tenantSettings.close(), discovery.oauth.close()]);
       await cache.close().catch(() => undefined);
       if (rateLimitCache !== cache) await rateLimitCache.close().catch(() => undefined);
       await db.close();
