@@ -17,7 +17,7 @@ const i18nCore = "^(i18n/(locales|negotiate-locale|formats)\\.ts$|messages/)";
 /** What every service stands on: configuration, storage, cache, security primitives, logging, time. */
 const infrastructure = [
   "^lib/(config|db|cache|security|observability|generated)/",
-  // lib/server holds the composition root and the small kernel every layer uses (clock, errors, deferred work).
+  // lib/server holds the composition root and the small kernel every layer uses (clock, errors, deferred work, scheduler).
   "^lib/server/(?!(container|instance|first-start|startup-errors)\\.ts$)",
 ];
 

@@ -22,6 +22,12 @@ describe(`the process container used by Next.js code (${databaseKind})`, () => {
     expect(a.db.kind).toBe(databaseKind);
   });
 
+  it("runs its background work on the container's scheduler, and close() stops all of it", async () => {
+    expect(container!.scheduler.names().sort()).toEqual(["backchannel-logout", "expired-records", "key-rotation"]);
+    await container!.close();
+    expect(container!.scheduler.names()).toEqual([]);
+  });
+
   it("uses the container the server registered", async () => {
     const registered = { marker: true } as unknown as Container;
     registerContainer(registered);

@@ -3,6 +3,7 @@ import type { Client, PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
 import type { Cache } from "../cache/cache";
 import { channels } from "../cache/channels";
+import { CachedValue, InvalidatingCache } from "../cache/invalidating-cache";
 import type { Logger } from "../observability/logger";
 import type { AuditLog } from "../audit/audit-log";
 import type { ScopeService } from "../scopes/scope-service";
@@ -80,10 +81,10 @@ const MAX_CACHED_CLIENTS = 10_000;
 const CHANGE_CHANNEL = channels.clientsChanged;
 
 export class ClientService {
-  private readonly cached = new Map<string, { client: Client | null; until: number }>();
-  private readonly loading = new Map<string, Promise<Client | null>>();
-  private codeOrigins: { origins: Promise<readonly string[]>; until: number } | undefined;
-  private subscription: Promise<unknown> | undefined;
+  /** Enabled clients by client_id (null: unknown or disabled), served from memory on the protocol's hot paths. */
+  private readonly active: InvalidatingCache<string, Client | null>;
+  /** The origins of authorization_code clients' redirect URIs (check_session iframe). */
+  private readonly codeOrigins: CachedValue<readonly string[]>;
 
   constructor(
     private readonly deps: {
@@ -97,24 +98,45 @@ export class ClientService {
       /** Fetches sector_identifier_uri documents (lib/security/egress.ts). */
       egress: Egress;
     },
-  ) {}
+  ) {
+    this.active = new InvalidatingCache<string, Client | null>({
+      name: "clients",
+      clock: deps.clock,
+      logger: deps.logger,
+      load: async (clientId) => {
+        const found = await this.findByClientId(clientId);
+        return found && found.enabled ? found : null;
+      },
+      ttlMs: (client) => (client ? CLIENT_CACHE_MS : MISSING_CLIENT_CACHE_MS),
+      maxEntries: MAX_CACHED_CLIENTS,
+      // The message is the client_id that changed; every instance drops its copy of it.
+      channel: { cache: deps.cache, channel: CHANGE_CHANNEL, mode: "drop", encode: (clientId) => clientId ?? "", decode: (clientId) => ({ key: clientId }) },
+    });
+    this.codeOrigins = new CachedValue<readonly string[]>({
+      name: "client origins",
+      clock: deps.clock,
+      logger: deps.logger,
+      load: () => this.readCodeOrigins(),
+      ttlMs: CLIENT_CACHE_MS,
+      // Any client change may add or remove an origin.
+      channel: { cache: deps.cache, channel: CHANGE_CHANNEL, mode: "drop" },
+    });
+  }
 
   /** Listens for client changes made by other instances (Redis pub/sub when configured). */
   startListening(): Promise<unknown> {
-    this.subscription ??= this.deps.cache
-      .subscribe(CHANGE_CHANNEL, (clientId) => {
-        this.cached.delete(clientId);
-        this.codeOrigins = undefined;
-      })
-      .catch((error: unknown) => this.deps.logger.warn("cannot subscribe to client changes", { error }));
-    return this.subscription;
+    return Promise.all([this.active.listen(), this.codeOrigins.listen()]);
   }
 
   /** Drops the cached copy here and on every other instance. Call after any change to a client. */
   async announceChange(clientId: string): Promise<void> {
-    this.cached.delete(clientId);
-    this.codeOrigins = undefined;
-    await this.deps.cache.publish(CHANGE_CHANNEL, clientId).catch((error: unknown) => this.deps.logger.warn("cannot announce a client change", { error }));
+    this.codeOrigins.invalidate();
+    await this.active.announce(clientId);
+  }
+
+  /** Unsubscribes and waits for the reads in progress (container.close). */
+  async close(): Promise<void> {
+    await Promise.all([this.active.close(), this.codeOrigins.close()]);
   }
 
   async create(input: NewClient, actor: { type: "admin" | "cli" | "system"; id?: string } = { type: "system" }): Promise<CreatedClient> {
@@ -253,60 +275,39 @@ export class ClientService {
 
   /**
    * The enabled client with this public client_id, or null. Used on every protocol request, so it
-   * is served from memory (see the cache below) and never costs a database read when warm.
+   * is served from memory (60 s; unknown ids 5 s; dropped on any change) and never costs a database
+   * read when warm: a warm entry is answered synchronously, no promise on the token endpoint's hot path.
    */
   findActive(clientId: string): Client | null | Promise<Client | null> {
     if (clientId.length === 0 || clientId.length > 255) return null;
-    if (!this.subscription) void this.startListening();
-    const hit = this.cached.get(clientId);
-    // A warm entry is answered synchronously: no promise on the token endpoint's hot path.
-    if (hit && hit.until > this.deps.clock.nowMs()) return hit.client;
-    let pending = this.loading.get(clientId);
-    if (!pending) {
-      pending = this.findByClientId(clientId)
-        .then((found) => {
-          const client = found && found.enabled ? found : null;
-          if (this.cached.size >= MAX_CACHED_CLIENTS) this.cached.delete(this.cached.keys().next().value!);
-          this.cached.set(clientId, { client, until: this.deps.clock.nowMs() + (client ? CLIENT_CACHE_MS : MISSING_CLIENT_CACHE_MS) });
-          return client;
-        })
-        .finally(() => this.loading.delete(clientId));
-      this.loading.set(clientId, pending);
-    }
-    return pending;
+    return this.active.getNow(clientId);
   }
 
   /**
    * The origins (scheme, host, port) of the redirect URIs of every enabled client with the
    * authorization_code grant, sorted: the relying-party pages that may embed the check_session
    * iframe (lib/oidc/check-session.ts). Served from memory like `findActive`, and dropped on any
-   * client change (here, or on another instance through `clients:changed`).
+   * client change (here, or on another instance through `clients:changed`). A failed read is not remembered.
    */
   authorizationCodeOrigins(): Promise<readonly string[]> {
-    if (!this.subscription) void this.startListening();
-    const now = this.deps.clock.nowMs();
-    if (this.codeOrigins && this.codeOrigins.until > now) return this.codeOrigins.origins;
-    const origins = this.deps.prisma.client
-      .findMany({ where: { tenantId: this.deps.tenantId, enabled: true, grantTypes: { has: "authorization_code" } }, select: { redirectUris: true } })
-      .then((rows) => {
-        const found = new Set<string>();
-        for (const uri of rows.flatMap((r) => r.redirectUris)) {
-          const origin = originOf(uri);
-          if (origin && isWebUrl(origin)) found.add(origin);
-        }
-        return [...found].sort();
-      });
-    const entry = { origins, until: now + CLIENT_CACHE_MS };
-    this.codeOrigins = entry;
-    // A failed load is not remembered.
-    origins.catch(() => {
-      if (this.codeOrigins === entry) this.codeOrigins = undefined;
-    });
-    return origins;
+    return this.codeOrigins.get();
   }
 
   findByClientId(clientId: string): Promise<Client | null> {
     return this.deps.prisma.client.findFirst({ where: { clientId, tenantId: this.deps.tenantId } });
+  }
+
+  private async readCodeOrigins(): Promise<readonly string[]> {
+    const rows = await this.deps.prisma.client.findMany({
+      where: { tenantId: this.deps.tenantId, enabled: true, grantTypes: { has: "authorization_code" } },
+      select: { redirectUris: true },
+    });
+    const found = new Set<string>();
+    for (const uri of rows.flatMap((r) => r.redirectUris)) {
+      const origin = originOf(uri);
+      if (origin && isWebUrl(origin)) found.add(origin);
+    }
+    return [...found].sort();
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomUUID, type JsonWebKey } from "node:crypto";
-import type { Cache, Unsubscribe } from "../cache/cache";
+import type { Cache } from "../cache/cache";
 import { channels } from "../cache/channels";
+import { CachedValue } from "../cache/invalidating-cache";
 import type { SigningKey } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
@@ -48,12 +49,6 @@ interface KeySnapshot {
   refreshAtMs: number;
 }
 
-/**
- * The signing keys in memory: per algorithm the active private key, every publishable public key
- * by kid, and the JWKS body with its ETag. Requests never read the database: the copy is reloaded
- * in the background after `cacheSeconds` (stale-while-revalidate), at once when another instance
- * announces a rotation on `keys:changed`, and (rate-limited) when a token names an unknown kid.
- */
 /** RFC 7517 §8.5 media type; rotation publishes the next key well ahead, so relying parties may cache. */
 const JWKS_HEADERS = {
   "content-type": "application/jwk-set+json; charset=utf-8",
@@ -61,16 +56,17 @@ const JWKS_HEADERS = {
   "access-control-allow-origin": "*",
 } as const;
 
+/**
+ * The signing keys in memory: per algorithm the active private key, every publishable public key
+ * by kid, and the JWKS body with its ETag, held in one `CachedValue` (lib/cache/invalidating-cache.ts).
+ * Requests never read the database: the copy is reloaded in the background after `cacheSeconds`
+ * or when a retired key expires (stale-while-revalidate), at once when another instance announces
+ * a rotation on `keys:changed`, and (rate-limited) when a token names an unknown kid.
+ */
+
 export class KeyStore {
-  private snapshot: KeySnapshot | undefined;
-  private inflight: Promise<KeySnapshot> | undefined;
-  private queued: Promise<KeySnapshot> | undefined;
-  /** The next background reload is due at this instant (TTL, retired key expiry, or retry after a failure). */
-  private refreshAtMs = 0;
+  private readonly keys: CachedValue<KeySnapshot>;
   private lastUnknownKidReloadMs = Number.NEGATIVE_INFINITY;
-  private unsubscribe: Unsubscribe | undefined;
-  private subscribing: Promise<void> | undefined;
-  private started = false;
   private closed = false;
   /** Tells our own `keys:changed` messages apart from other instances'. */
   private readonly instanceId = randomUUID();
@@ -78,14 +74,32 @@ export class KeyStore {
 
   constructor(private readonly deps: KeyStoreOptions) {
     this.cacheMs = Math.max(0, deps.cacheSeconds) * 1000;
+    this.keys = new CachedValue<KeySnapshot>({
+      name: "signing keys",
+      clock: deps.clock,
+      logger: deps.logger,
+      load: (previous) => this.read(previous),
+      // Fresh for cacheSeconds, or until the first retired key expires, whichever comes first.
+      ttlMs: (snapshot) => snapshot.refreshAtMs - deps.clock.nowMs(),
+      // A stale copy keeps serving until a reload succeeds; requests never wait for one.
+      staleMs: Number.POSITIVE_INFINITY,
+      retryAfterFailureMs: Math.min(RETRY_AFTER_FAILURE_MS, this.cacheMs || RETRY_AFTER_FAILURE_MS),
+      // A rotation on another instance: reload at once (the old copy serves meanwhile); our own announcement is ignored.
+      channel: {
+        cache: deps.cache,
+        channel: KEYS_CHANGED_CHANNEL,
+        mode: "reload",
+        message: () => JSON.stringify({ origin: this.instanceId }),
+        accepts: (message) => originOf(message) !== this.instanceId,
+      },
+    });
   }
 
   /** Subscribes to `keys:changed` and loads the keys (the only load a request may wait for). */
   async start(): Promise<void> {
     if (this.closed) throw new Error("the key store is closed");
-    this.started = true;
     // Subscribe before loading, so a rotation between the two is not missed.
-    await this.subscribe();
+    await this.keys.listen();
     await this.ensureLoaded();
   }
 
@@ -136,62 +150,39 @@ export class KeyStore {
   /** Reloads here and tells every other instance to reload (after a rotation). */
   async invalidate(): Promise<void> {
     await this.reloadFresh();
-    try {
-      await this.deps.cache.publish(KEYS_CHANGED_CHANNEL, JSON.stringify({ origin: this.instanceId }));
-    } catch (error) {
-      // Other instances still pick the change up when their copy expires (AUTHLY_KEY_CACHE_SECONDS).
-      this.deps.logger.warn("could not announce the signing key change", { error });
-    }
+    // Best effort: other instances still pick the change up when their copy expires (AUTHLY_KEY_CACHE_SECONDS).
+    await this.keys.publish();
   }
 
   /** Unsubscribes and waits for a running reload; the store serves no further loads. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.subscribing?.catch(() => undefined);
-    const unsubscribe = this.unsubscribe;
-    this.unsubscribe = undefined;
-    await unsubscribe?.().catch(() => undefined);
-    await this.inflight?.catch(() => undefined);
-    await this.queued?.catch(() => undefined);
+    await this.keys.close();
+  }
+
+  /** The JWKS document without waiting, once loaded (a stale copy also schedules a reload). */
+  currentJwks(): { body: string; etag: string; headers: Record<string, string> } | undefined {
+    return this.keys.peek()?.jwks;
   }
 
   /** The current copy, loading it on first use; a stale copy keeps serving while a reload runs. */
-  /** The JWKS document without waiting, once loaded (a stale copy also schedules a reload). */
-  currentJwks(): { body: string; etag: string; headers: Record<string, string> } | undefined {
-    const snapshot = this.snapshot;
-    if (snapshot && this.deps.clock.nowMs() >= this.refreshAtMs) this.refreshInBackground();
-    return snapshot?.jwks;
-  }
-
-  private async ensureLoaded(): Promise<KeySnapshot> {
-    const snapshot = this.snapshot;
-    if (snapshot) {
-      if (this.deps.clock.nowMs() >= this.refreshAtMs) this.refreshInBackground();
-      return snapshot;
-    }
-    if (this.closed) throw new Error("the key store is closed");
-    return this.inflight ?? this.startLoad();
-  }
-
-  private refreshInBackground(): void {
-    if (this.closed || this.inflight) return;
-    if (this.started && !this.unsubscribe) void this.subscribe();
-    this.startLoad().catch((error: unknown) => {
-      this.deps.logger.warn("reloading the signing keys failed; the previous copy keeps serving", { error });
-    });
+  private ensureLoaded(): Promise<KeySnapshot> {
+    const snapshot = this.keys.peek();
+    if (snapshot) return Promise.resolve(snapshot);
+    if (this.closed) return Promise.reject(new Error("the key store is closed"));
+    return this.keys.load();
   }
 
   /** Joins a running load, or starts one if none ran in the last UNKNOWN_KID_RELOAD_INTERVAL_MS. */
   private async reloadRateLimited(): Promise<KeySnapshot | undefined> {
     if (this.closed) return undefined;
-    if (!this.inflight) {
+    if (!this.keys.isLoading()) {
       const now = this.deps.clock.nowMs();
       if (now - this.lastUnknownKidReloadMs < UNKNOWN_KID_RELOAD_INTERVAL_MS) return undefined;
       this.lastUnknownKidReloadMs = now;
-      this.startLoad();
     }
-    return this.inflight!.catch(() => undefined);
+    return this.keys.load().catch(() => undefined);
   }
 
   /**
@@ -201,40 +192,12 @@ export class KeyStore {
    */
   private reloadFresh(): Promise<KeySnapshot> {
     if (this.closed) return Promise.reject(new Error("the key store is closed"));
-    if (!this.inflight) return this.startLoad();
-    this.queued ??= this.inflight
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return this.inflight ?? this.startLoad();
-      });
-    return this.queued;
+    return this.keys.refresh();
   }
 
-  /** Single flight: at most one database read at a time. */
-  private startLoad(): Promise<KeySnapshot> {
-    const load = this.read().then(
-      (snapshot) => {
-        this.snapshot = snapshot;
-        this.refreshAtMs = snapshot.refreshAtMs;
-        return snapshot;
-      },
-      (error: unknown) => {
-        this.refreshAtMs = this.deps.clock.nowMs() + Math.min(RETRY_AFTER_FAILURE_MS, this.cacheMs || RETRY_AFTER_FAILURE_MS);
-        throw error;
-      },
-    );
-    const tracked = load.finally(() => {
-      if (this.inflight === tracked) this.inflight = undefined;
-    });
-    this.inflight = tracked;
-    return tracked;
-  }
-
-  private async read(): Promise<KeySnapshot> {
+  private async read(previous: KeySnapshot | undefined): Promise<KeySnapshot> {
     const rows = await this.deps.signingKeys.listPublishable();
     const now = this.deps.clock.nowMs();
-    const previous = this.snapshot;
     const signers = new Map<SigningAlgorithm, JwsSigner>();
     const activatedAt = new Map<SigningAlgorithm, number>();
     const published = new Map<string, PublishedKey>();
@@ -276,40 +239,14 @@ export class KeyStore {
     const privateJwk = this.deps.signingKeys.decryptPrivateJwk(row);
     return new JwsSigner(row.kid, alg, createPrivateKey({ key: privateJwk as JsonWebKey, format: "jwk" }));
   }
+}
 
-  private subscribe(): Promise<void> {
-    if (this.unsubscribe || this.closed) return Promise.resolve();
-    this.subscribing ??= this.deps.cache
-      .subscribe(KEYS_CHANGED_CHANNEL, (message) => this.onKeysChanged(message))
-      .then(
-        async (unsubscribe) => {
-          if (this.closed) await unsubscribe();
-          else this.unsubscribe = unsubscribe;
-        },
-        (error: unknown) => {
-          // Not fatal: the copy still expires after cacheSeconds; the next background reload retries.
-          this.deps.logger.warn("cannot subscribe to signing key changes; relying on the cache TTL", { error });
-        },
-      )
-      .finally(() => {
-        this.subscribing = undefined;
-      });
-    return this.subscribing;
-  }
-
-  private async onKeysChanged(message: string): Promise<void> {
-    let origin: unknown;
-    try {
-      origin = (JSON.parse(message) as { origin?: unknown }).origin;
-    } catch {
-      origin = undefined;
-    }
-    if (origin === this.instanceId || this.closed) return;
-    try {
-      await this.reloadFresh();
-    } catch (error) {
-      this.deps.logger.warn("reloading the signing keys after a change failed", { error });
-    }
+/** The announcing instance named by a `keys:changed` message (undefined when the message is not ours to read). */
+function originOf(message: string): unknown {
+  try {
+    return (JSON.parse(message) as { origin?: unknown }).origin;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Database } from "../db/database";
 import type { SigningKey } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
+import { Scheduler, type ScheduledTask } from "../server/scheduler";
 import type { KeyStore } from "./key-store";
 import { signingAlgorithms, type SigningAlgorithm } from "../protocol/constants";
 import type { SigningKeyService } from "./signing-key-service";
@@ -20,34 +21,36 @@ export interface KeyRotationScheduleOptions {
   logger: Logger;
   /** Rotate an algorithm's active key once it is this many days old (by activatedAt); 0 = never. */
   rotationDays: number;
+  /** The process's scheduler (composition root); a scheduler of its own when none is given. */
+  scheduler?: Scheduler;
 }
 
 /**
  * Rotates signing keys automatically: every hour (and once at start) each instance checks whether
  * an algorithm's active key is older than `rotationDays`; if so it rotates under a database-wide
  * lock, re-checking inside it, then announces the change so every instance reloads its keys.
+ * The hourly check is the task "key-rotation" of the scheduler (lib/server/scheduler.ts).
  */
 export class KeyRotationSchedule {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly scheduler: Scheduler;
+  private task: ScheduledTask | undefined;
   private running: Promise<string[]> | undefined;
-  private stopped = false;
 
-  constructor(private readonly deps: KeyRotationScheduleOptions) {}
-
-  /** Starts the hourly check (no-op with rotationDays 0). The timer never keeps the process alive. */
-  start(): void {
-    if (this.timer || this.deps.rotationDays <= 0) return;
-    this.stopped = false;
-    this.timer = setInterval(() => this.tick(), ROTATION_CHECK_INTERVAL_MS);
-    this.timer.unref();
-    this.tick();
+  constructor(private readonly deps: KeyRotationScheduleOptions) {
+    this.scheduler = deps.scheduler ?? new Scheduler({ clock: deps.clock, logger: deps.logger });
   }
 
-  /** Stops the timer and waits for a check that is running. */
+  /** Starts the hourly check, the first at once (no-op with rotationDays 0). The timer never keeps the process alive. */
+  start(): void {
+    if (this.task || this.deps.rotationDays <= 0) return;
+    this.task = this.scheduler.every("key-rotation", ROTATION_CHECK_INTERVAL_MS, () => this.runOnce(), { runAtStart: true });
+  }
+
+  /** Stops the schedule and waits for a check that is running. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    const task = this.task;
+    this.task = undefined;
+    await task?.cancel();
     await this.running?.catch(() => undefined);
   }
 
@@ -58,11 +61,6 @@ export class KeyRotationSchedule {
       this.running = undefined;
     });
     return this.running;
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    this.runOnce().catch((error: unknown) => this.deps.logger.error("automatic signing key rotation failed", { error }));
   }
 
   private async check(): Promise<SigningAlgorithm[]> {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
+import { Scheduler, type ScheduledTask } from "../server/scheduler";
 import { RETAIN_FINISHED_MS } from "../oidc/backchannel-logout";
 
 const HOUR_MS = 3_600_000;
@@ -10,13 +11,25 @@ const CODE_GRACE_MS = 24 * HOUR_MS;
 /**
  * Deletes protocol records nobody can use any more: expired interactions, authorization codes,
  * refresh token families and tokens past their absolute expiry, used client assertion jti values, access-token bookkeeping and revocation entries of
- * expired tokens, used or expired mailed links (UserToken), and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed).
+ * expired tokens, used or expired mailed links (UserToken), and back-channel logout deliveries finished long enough ago. Runs hourly on every instance (the deletes are idempotent, so no lock is needed),
+ * as the task "expired-records" of the scheduler (lib/server/scheduler.ts).
  */
 export class ExpiredRecordPurge {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly scheduler: Scheduler;
+  private task: ScheduledTask | undefined;
 
-  constructor(private readonly deps: { prisma: PrismaClient; clock: Clock; logger: Logger; tenantId: string }) {}
+  constructor(
+    private readonly deps: {
+      prisma: PrismaClient;
+      clock: Clock;
+      logger: Logger;
+      tenantId: string;
+      /** The process's scheduler (composition root); a scheduler of its own when none is given. */
+      scheduler?: Scheduler;
+    },
+  ) {
+    this.scheduler = deps.scheduler ?? new Scheduler({ clock: deps.clock, logger: deps.logger });
+  }
 
   async runOnce(): Promise<Record<string, number>> {
     const now = this.deps.clock.now();
@@ -43,19 +56,15 @@ export class ExpiredRecordPurge {
     return counts;
   }
 
+  /** Purges at once and then hourly; the timer never keeps the process alive. */
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.running = this.runOnce().catch((error: unknown) => this.deps.logger.warn("purging expired records failed", { error }));
-    };
-    tick();
-    this.timer = setInterval(tick, HOUR_MS);
-    this.timer.unref();
+    this.task ??= this.scheduler.every("expired-records", HOUR_MS, () => this.runOnce(), { runAtStart: true });
   }
 
+  /** Stops the schedule and waits for a purge in progress. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    const task = this.task;
+    this.task = undefined;
+    await task?.cancel();
   }
 }

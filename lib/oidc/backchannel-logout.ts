@@ -17,6 +17,7 @@ import type { Logger } from "../observability/logger";
 import type { TokenSigner } from "../oauth/access-token";
 import { EgressError, EgressPolicy, EgressRefusedError, loopbackEgressAllowed, type Egress, type EgressResponse } from "../security/egress";
 import type { Clock } from "../server/clock";
+import { Scheduler, type ScheduledTask } from "../server/scheduler";
 import { idTokenAlgorithmOf } from "./id-token";
 import type { SubjectIdentifiers } from "./subject";
 
@@ -82,6 +83,8 @@ export interface BackchannelLogoutWorkerOptions {
    * Without one, the strict default: no allow-list, loopback only when the issuer is loopback.
    */
   egress?: Egress;
+  /** The process's scheduler (composition root); a scheduler of its own when none is given. */
+  scheduler?: Scheduler;
 }
 
 type AttemptResult = { ok: true; status: number } | { ok: false; status?: number; error: string };
@@ -123,19 +126,20 @@ function describeFailure(error: unknown): string {
 }
 
 /**
- * Delivers queued Back-Channel Logout requests. `start()` polls every POLL_INTERVAL_MS and on
- * `kick()`; `runOnce()` delivers everything that is due now (tests call it with a manual clock).
+ * Delivers queued Back-Channel Logout requests. `start()` polls every POLL_INTERVAL_MS (the task
+ * "backchannel-logout" of the scheduler, lib/server/scheduler.ts) and on `kick()`; one round runs at
+ * a time, and a kick during a round runs another right after it. `runOnce()` delivers everything
+ * that is due now (tests call it with a manual clock).
  */
 export class BackchannelLogoutWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private rerun = false;
-  private started = false;
+  private readonly scheduler: Scheduler;
+  private task: ScheduledTask | undefined;
 
   private readonly egress: Egress;
 
   constructor(private readonly deps: BackchannelLogoutWorkerOptions) {
     this.egress = deps.egress ?? new EgressPolicy({ allowLoopback: loopbackEgressAllowed(deps.issuer) });
+    this.scheduler = deps.scheduler ?? new Scheduler({ clock: deps.clock, logger: deps.logger });
   }
 
   /** Signs a fresh Logout Token with the client's ID token algorithm (§2.4: signed like an ID token). */
@@ -167,44 +171,21 @@ export class BackchannelLogoutWorker {
     return data.length;
   }
 
-  /** Starts polling (server and `next dev`); the timer never keeps the process alive. */
+  /** Starts polling (server and `next dev`), the first round at once; the timer never keeps the process alive. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.timer = setInterval(() => this.tick(), POLL_INTERVAL_MS);
-    this.timer.unref();
-    this.tick();
+    this.task ??= this.scheduler.every("backchannel-logout", POLL_INTERVAL_MS, () => this.runOnce(), { runAtStart: true });
   }
 
   /** Runs a delivery round soon (after a logout); does nothing unless started. */
   kick(): void {
-    if (this.started) this.tick();
+    this.task?.trigger();
   }
 
   /** Stops polling and waits for the round in progress. */
   async stop(): Promise<void> {
-    this.started = false;
-    this.rerun = false;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) {
-      // One round at a time per instance; a kick during a round runs another one right after it.
-      this.rerun = true;
-      return;
-    }
-    this.running = this.runOnce()
-      .catch((error: unknown) => this.deps.logger.warn("back-channel logout round failed", { error }))
-      .finally(() => {
-        this.running = undefined;
-        if (this.rerun && this.started) {
-          this.rerun = false;
-          this.tick();
-        }
-      });
+    const task = this.task;
+    this.task = undefined;
+    await task?.cancel();
   }
 
   /** Delivers every delivery that is due, claiming each one first (safe with several instances). */

@@ -62,6 +62,7 @@ import { RegistrationService } from "../identity/registration";
 import { UserTokenService } from "../identity/email-link-tokens";
 import { systemClock, type Clock } from "./clock";
 import { DeferredWork } from "./deferred-work";
+import { Scheduler } from "./scheduler";
 
 /**
  * The composition root: the only place that constructs services. Everything a service needs
@@ -130,6 +131,8 @@ export interface Container {
   readonly deferredWork: DeferredWork;
   /** Back-Channel Logout 1.0 delivery queue; started with `{ background: true }`. */
   readonly backchannelLogout: BackchannelLogoutWorker;
+  /** Runs the timed background work (key rotation, purge, back-channel deliveries); stopped by close(). */
+  readonly scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -165,6 +168,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
 
   const tenantId = DEFAULT_TENANT_ID;
   const prisma = db.prisma;
+  // Every timed background task runs here (lib/server/scheduler.ts); nothing is scheduled until startContainer's `{ background: true }`.
+  const scheduler = new Scheduler({ clock, logger: logger.child({ component: "scheduler" }) });
   const passwordHasher = overrides.passwordHasher ?? new Argon2idPasswordHasher(config.passwordHashing);
   const keyEncryption = new KeyEncryption(masterKey);
   const audit = new AuditLog({ prisma, clock, logger: logger.child({ component: "audit" }), tenantId });
@@ -175,7 +180,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const clients = new ClientService({ prisma, scopes, audit, clock, tenantId, cache, logger: logger.child({ component: "clients" }), egress });
   const signingKeys = new SigningKeyService({ prisma, encryption: keyEncryption, clock, logger: logger.child({ component: "keys" }), audit, tenantId });
   const keyStore = new KeyStore({ signingKeys, cache, clock, logger: logger.child({ component: "key-store" }), cacheSeconds: config.keys.cacheSeconds });
-  const keyRotation = new KeyRotationSchedule({ signingKeys, keyStore, db, clock, logger: logger.child({ component: "key-rotation" }), rotationDays: config.keys.rotationDays });
+  const keyRotation = new KeyRotationSchedule({ signingKeys, keyStore, db, clock, logger: logger.child({ component: "key-rotation" }), rotationDays: config.keys.rotationDays, scheduler });
   const readiness = new ReadinessCheck({ database: db, cache: config.redisUrl ? cache : undefined });
 
   // Without Redis, protocol rate-limit counters live in a memory pool of their own (bounded, evicting).
@@ -190,10 +195,10 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const revocations = new RevocationList({ source: tokenStore, cache, clock, logger: logger.child({ component: "revocations" }),
     options: { syncIntervalMs: config.revocationSyncSeconds * 1000, maxStalenessMs: Math.max(30_000, config.revocationSyncSeconds * 10_000) } });
   const accessTokens = new AccessTokenService({ signer: keyStore, clock, issuer: config.issuer, revocations });
-  const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId });
+  const expiredRecords = new ExpiredRecordPurge({ prisma, clock, logger: logger.child({ component: "purge" }), tenantId, scheduler });
   const tokenRevoker = new IssuedTokenRevoker({ store: tokenStore, clock, revocations });
   // One document for RFC 8414 and OpenID Connect Discovery (they must agree).
-  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, build: providerMetadata }) };
+  const discovery = { oauth: new DiscoveryDocuments({ issuer: config.issuer, scopes, clock, logger: logger.child({ component: "discovery" }), build: providerMetadata }) };
   // HKDF (RFC 5869) so the cookie secret is independent of the key-encryption key.
   const cookieSecret = Buffer.from(hkdfSync("sha256", masterKey, new Uint8Array(0), "authly cookie sealing v1", 32)).toString("base64url");
   const sessions = new BrowserSessionService({ prisma, clock, tenantId, cookieSecret,
@@ -229,7 +234,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     views: new InteractionViews({ prisma, tenantId, clients, users, grants }),
     prisma, clock, tenantId, clients, sessions, grants, audit, subjects, passwordLogin,
   });
-  const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId, egress });
+  const backchannelLogout = new BackchannelLogoutWorker({ prisma, clock, logger: logger.child({ component: "backchannel-logout" }), audit, signer: keyStore, subjects, issuer: config.issuer, tenantId, egress, scheduler });
   const logout = new LogoutService({ prisma, clock, tenantId, issuer: config.issuer, sessions, tokenRevoker, audit, backchannel: backchannelLogout });
   const mailer: Mailer = overrides.mailer ?? (config.mail.smtpUrl
     ? new SmtpMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, clock, logger: logger.child({ component: "mail" }) })
@@ -288,17 +293,19 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     passwordReset,
     deferredWork,
     backchannelLogout,
+    scheduler,
     async close() {
       if (closed) return;
       closed = true;
       // First, while the database, cache and mailer are still open: work promised after an answer.
       await deferredWork.close();
+      // Cancels key rotation, the purge and the back-channel deliveries, and waits for their runs in progress.
+      await scheduler.stop();
       await keyRotation.stop();
-      await expiredRecords.stop();
-      await backchannelLogout.stop();
       await revocations.close();
       await mailer.close().catch(() => undefined);
-      await keyStore.close();
+      // The in-memory copies: unsubscribe and wait for their loads (side by side: each may wait on the cache).
+      await Promise.all([keyStore.close(), clients.close(), tenantSettings.close(), discovery.oauth.close()]);
       await cache.close().catch(() => undefined);
       if (rateLimitCache !== cache) await rateLimitCache.close().catch(() => undefined);
       await db.close();

@@ -2,8 +2,9 @@
  * Per-tenant settings of the pages people see: the product name, logo and accent colour shown
  * in the page header and mails, and whether people may create their own account.
  *
- * Read on every page render, so an instance keeps them in memory for a short while and drops its
- * copy when any instance announces a change (cache pub/sub: Redis when configured).
+ * Read on every page render, so an instance keeps them in memory for a short while (a `CachedValue`,
+ * lib/cache/invalidating-cache.ts) and drops its copy when any instance announces a change (cache
+ * pub/sub: Redis when configured).
  */
 import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -11,6 +12,7 @@ import type { AuditLog } from "../audit/audit-log";
 import type { Cache } from "../cache/cache";
 import { isWebUrl } from "../http/web-url";
 import { channels } from "../cache/channels";
+import { CachedValue } from "../cache/invalidating-cache";
 import type { Logger } from "../observability/logger";
 import type { Clock } from "../server/clock";
 import { fromZodIssues } from "../server/errors";
@@ -54,34 +56,32 @@ export const tenantSettingsPatchSchema = z
 export type TenantSettingsPatch = z.input<typeof tenantSettingsPatchSchema>;
 
 export class TenantSettingsService {
-  private cached: { settings: TenantSettings; until: number } | undefined;
-  private subscription: Promise<unknown> | undefined;
+  private readonly settings: CachedValue<TenantSettings>;
 
-  constructor(private readonly deps: { prisma: PrismaClient; tenantId: string; cache: Cache; clock: Clock; audit: AuditLog; logger: Logger }) {}
+  constructor(private readonly deps: { prisma: PrismaClient; tenantId: string; cache: Cache; clock: Clock; audit: AuditLog; logger: Logger }) {
+    this.settings = new CachedValue<TenantSettings>({
+      name: "tenant settings",
+      clock: deps.clock,
+      logger: deps.logger,
+      load: () => this.read(),
+      ttlMs: CACHE_MS,
+      // Any instance's change (the message is the tenant id) drops this copy.
+      channel: { cache: deps.cache, channel: CHANGE_CHANNEL, mode: "drop", message: () => deps.tenantId },
+    });
+  }
 
   /** Listens for changes made by other instances. */
   startListening(): Promise<unknown> {
-    this.subscription ??= this.deps.cache
-      .subscribe(CHANGE_CHANNEL, () => {
-        this.cached = undefined;
-      })
-      .catch((error: unknown) => this.deps.logger.warn("cannot subscribe to tenant settings changes", { error }));
-    return this.subscription;
+    return this.settings.listen();
   }
 
-  async get(): Promise<TenantSettings> {
-    const now = this.deps.clock.nowMs();
-    if (this.cached && this.cached.until > now) return this.cached.settings;
-    void this.startListening();
-    const row = await this.deps.prisma.tenant.findUnique({ where: { id: this.deps.tenantId } });
-    const settings: TenantSettings = {
-      productName: row?.productName ?? null,
-      logoUri: row?.logoUri ?? null,
-      accentColor: row?.accentColor ?? null,
-      registrationEnabled: row?.registrationEnabled ?? false,
-    };
-    this.cached = { settings, until: now + CACHE_MS };
-    return settings;
+  get(): Promise<TenantSettings> {
+    return this.settings.get();
+  }
+
+  /** Unsubscribes and waits for a read in progress (container.close). */
+  close(): Promise<void> {
+    return this.settings.close();
   }
 
   /** Validates and stores a change (null resets a value to the default); every instance sees it at once. */
@@ -95,8 +95,17 @@ export class TenantSettingsService {
       update: data,
     });
     await this.deps.audit.record({ type: "tenant.settings_updated", actorType: actor.type, actorId: actor.id, targetType: "tenant", targetId: this.deps.tenantId, details: { changed: Object.keys(data) } });
-    this.cached = undefined;
-    await this.deps.cache.publish(CHANGE_CHANNEL, this.deps.tenantId).catch((error: unknown) => this.deps.logger.warn("cannot announce a tenant settings change", { error }));
+    await this.settings.announce();
     return this.get();
+  }
+
+  private async read(): Promise<TenantSettings> {
+    const row = await this.deps.prisma.tenant.findUnique({ where: { id: this.deps.tenantId } });
+    return {
+      productName: row?.productName ?? null,
+      logoUri: row?.logoUri ?? null,
+      accentColor: row?.accentColor ?? null,
+      registrationEnabled: row?.registrationEnabled ?? false,
+    };
   }
 }
