@@ -1,6 +1,6 @@
-// `npm test`: lint, typecheck, vitest (unit + integration on the embedded database and on
-// PostgreSQL), then Playwright in Chromium against the built app. Every step runs; the exit code
-// is non-zero if any failed. Ends with one summary line: "tests: N passed, N failed".
+// `npm test`: lint, typecheck, vitest (unit, integration on the embedded database and on
+// PostgreSQL, the built artefact), then Playwright in Chromium against the built app. Every step
+// runs; the exit code is non-zero if any failed. Ends with one summary line: "tests: N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
