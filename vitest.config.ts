@@ -38,7 +38,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "artifact", include: ["tests/artifact.test.ts"], testTimeout: 300_000 },
+        // After the other projects (groupOrder 0): its build and `npm ci` do not compete with their timings.
+        test: { name: "artifact", include: ["tests/artifact.test.ts"], testTimeout: 300_000, sequence: { groupOrder: 1 } },
       },
     ],
   },

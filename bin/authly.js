@@ -12,8 +12,13 @@ const cli = path.join(appRoot, "dist", "cli.js");
 if (existsSync(path.join(appRoot, "lib", "cli", "main.ts"))) {
   const { bundle, bundleIsCurrent, bundles } = await import("../scripts/build.mjs");
   const { ensurePrismaClient } = await import("../scripts/prisma-client.mjs");
-  await ensurePrismaClient(appRoot, { quiet: true });
-  if (!bundleIsCurrent(appRoot, bundles.cli)) await bundle(appRoot, bundles.cli);
+  try {
+    await ensurePrismaClient(appRoot, { quiet: true });
+    if (!bundleIsCurrent(appRoot, bundles.cli)) await bundle(appRoot, bundles.cli);
+  } catch (error) {
+    process.stderr.write(`authly: cannot compile the command-line tool: ${error.message}\n`);
+    process.exit(1);
+  }
 }
 const { main } = await import(pathToFileURL(cli).href);
 process.exitCode = await main(process.argv.slice(2));
