@@ -6,7 +6,7 @@ const dataDir = ".tmp/e2e-data";
 
 /**
  * Browser tests against the production server (`npm start`: builds when needed, then runs
- * server.ts). Uses Debian's Chromium: never run `playwright install` on these machines.
+ * the compiled server dist/server.js). Uses Debian's Chromium: never run `playwright install` on these machines.
  */
 export default defineConfig({
   testDir: "e2e",

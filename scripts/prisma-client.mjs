@@ -1,5 +1,7 @@
 // Generates the Prisma client (lib/generated/prisma) when it is missing or older than the schema.
 // The native schema engine cannot be downloaded on every machine, and `generate` does not need it.
+// Run on `npm install` (postinstall): in a built artefact (no prisma/schema.prisma: the client is
+// compiled into dist/ and .next/) and without the devDependencies (no prisma CLI) it has nothing to do.
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -23,11 +25,21 @@ export function prismaClientIsCurrent(appRoot) {
   return existsSync(client) && statSync(client).mtimeMs >= statSync(schema).mtimeMs;
 }
 
+/** The Prisma CLI's entry file, or undefined when the devDependencies are not installed. */
+function prismaCli(appRoot) {
+  try {
+    return createRequire(path.join(appRoot, "package.json")).resolve("prisma/build/index.js");
+  } catch {
+    return undefined;
+  }
+}
+
 export async function ensurePrismaClient(appRoot, { quiet = false, force = false } = {}) {
+  if (!existsSync(path.join(appRoot, "prisma/schema.prisma"))) return; // a built artefact
   if (!force && prismaClientIsCurrent(appRoot)) return;
-  const require = createRequire(path.join(appRoot, "package.json"));
-  const prismaCli = require.resolve("prisma/build/index.js");
-  const result = spawnSync(process.execPath, [prismaCli, "generate"], {
+  const cli = prismaCli(appRoot);
+  if (!cli) throw new Error("the Prisma client must be generated, which needs the devDependencies: run `npm install` (not `npm ci --omit=dev`)");
+  const result = spawnSync(process.execPath, [cli, "generate"], {
     cwd: appRoot,
     env: prismaEnv(),
     stdio: quiet ? ["ignore", "ignore", "inherit"] : "inherit",
@@ -36,5 +48,12 @@ export async function ensurePrismaClient(appRoot, { quiet = false, force = false
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await ensurePrismaClient(process.cwd(), { force: process.argv.includes("--force") });
+  const appRoot = process.cwd();
+  const force = process.argv.includes("--force");
+  if (existsSync(path.join(appRoot, "prisma/schema.prisma")) && !prismaCli(appRoot) && (force || !prismaClientIsCurrent(appRoot))) {
+    // `npm ci --omit=dev`: the client is generated at build time, by a tree with the devDependencies.
+    console.log("authly: the Prisma CLI (a devDependency) is not installed; the Prisma client is not generated (`npm run build` needs `npm install`)");
+  } else {
+    await ensurePrismaClient(appRoot, { force });
+  }
 }

@@ -1,6 +1,6 @@
-// `npm test`: lint, typecheck, vitest (unit + integration on the embedded database and on
-// PostgreSQL), then Playwright in Chromium against the built app. Every step runs; the exit code
-// is non-zero if any failed. Ends with one summary line: "tests: N passed, N failed".
+// `npm test`: lint, typecheck, the build, vitest (unit, integration on the embedded database and on
+// PostgreSQL, the built artefact), then Playwright in Chromium against the built app. Every step
+// runs; the exit code is non-zero if any failed. Ends with one summary line: "tests: N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +20,9 @@ const only = process.argv.slice(2);
 const steps = [
   { name: "lint", cmd: ["npm", "run", "--silent", "lint"] },
   { name: "typecheck", cmd: [bin("tsc"), "--noEmit", "-p", "."] },
+  // The production build (scripts/build.mjs, skipped when current) before the tests that run it: the
+  // CLI's and the artefact's tests and Playwright's `npm start` then find it ready.
+  { name: "build", cmd: [process.execPath, path.join(root, "scripts", "build.mjs")] },
   {
     name: "vitest",
     cmd: [bin("vitest"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, "vitest.json")}`],
@@ -53,7 +56,7 @@ if (existsSync(playwrightReport)) {
   passed += (r.stats?.expected ?? 0) + (r.stats?.flaky ?? 0);
   failed += r.stats?.unexpected ?? 0;
 }
-for (const r of results) if (!r.ok && (r.name === "lint" || r.name === "typecheck")) failed += 1;
+for (const r of results) if (!r.ok && (r.name === "lint" || r.name === "typecheck" || r.name === "build")) failed += 1;
 
 console.log("\n" + results.map((r) => `${r.ok ? "ok  " : "FAIL"} ${r.name} (${r.seconds} s)`).join("\n"));
 console.log(`tests: ${passed} passed, ${failed} failed`);
