@@ -684,6 +684,72 @@ describe("RedisCache", () => {
       }
     });
 
+    it("a subscriber connection that loses Redis again while it resubscribes leaves no unhandled rejection, and its subscriptions come back", async () => {
+      // A proxy that, while `flapping`, cuts any connection the moment it sends SUBSCRIBE: the
+      // subscriber reconnects, is ready, resubscribes, and loses Redis before the answer.
+      let flapping = false;
+      const sockets = new Set<net.Socket>();
+      const proxy = net.createServer((downstream) => {
+        const upstream = net.connect(6379, "127.0.0.1");
+        for (const s of [downstream, upstream]) {
+          sockets.add(s);
+          s.on("error", () => undefined);
+          s.on("close", () => sockets.delete(s));
+        }
+        downstream.on("data", (chunk: Buffer) => {
+          if (flapping && /\$9\r\nsubscribe\r\n/i.test(chunk.toString("latin1"))) {
+            // Redis goes away for good this time: refuse connections until the test restores it.
+            flapping = false;
+            proxy.close();
+            downstream.destroy();
+            upstream.destroy();
+            return;
+          }
+          upstream.write(chunk);
+        });
+        upstream.pipe(downstream);
+        downstream.on("close", () => upstream.destroy());
+        upstream.on("close", () => downstream.destroy());
+      });
+      const listen = (port: number) => new Promise<void>((resolve) => proxy.listen(port, "127.0.0.1", () => resolve()));
+      await listen(0);
+      const port = (proxy.address() as net.AddressInfo).port;
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on("unhandledRejection", onUncaught);
+      try {
+        const cache = make({ url: `redis://127.0.0.1:${port}` });
+        const received = inbox();
+        await cache.subscribe("ch", received.handler);
+        let reconnects = 0;
+        cache.onReconnect(() => reconnects++);
+
+        flapping = true;
+        for (const s of sockets) s.destroy();
+        // The subscriber reconnects, is ready, resubscribes and is cut; then its reconnects are refused
+        // until ioredis gives up on the queued commands (maxRetriesPerRequest) and rejects them.
+        await eventually(() => expect(proxy.listening).toBe(false), 5000, 20);
+        await sleep(1000);
+        // Listeners hear of a reconnect only once the subscriptions are back (the main connection,
+        // never used here, was never connected).
+        expect(reconnects).toBe(0);
+        await listen(port);
+
+        await eventually(async () => {
+          await cache.publish("ch", "back");
+          expect(received.messages).toContain("back");
+        }, 10_000, 50);
+        expect(reconnects).toBeGreaterThanOrEqual(1);
+        await cache.close();
+        await sleep(50);
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.off("unhandledRejection", onUncaught);
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => (proxy.listening ? proxy.close(() => resolve()) : resolve()));
+      }
+    });
+
     it("rejects ping() promptly when Redis is unreachable, without unhandled errors or leaked secrets", async () => {
       const lines: string[] = [];
       const logger = createLogger({ level: "debug", write: (line) => lines.push(line) });

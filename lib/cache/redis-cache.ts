@@ -240,7 +240,10 @@ export class RedisCache implements Cache {
 
   private getSubscriber(): Redis {
     if (!this.subscriber) {
-      const subscriber = this.client.duplicate({ connectionName: `${this.client.options.connectionName ?? "authly"}-subscriber` });
+      // ioredis' own resubscription after a reconnect issues SUBSCRIBE with no one to handle its
+      // failure: when Redis goes away again before it is answered, the flushed command becomes an
+      // unhandled rejection. The cache resubscribes itself instead (see `watch`).
+      const subscriber = this.client.duplicate({ connectionName: `${this.client.options.connectionName ?? "authly"}-subscriber`, autoResubscribe: false });
       this.watch(subscriber, "subscriber");
       subscriber.on("message", (fullChannel: string, message: string) => this.dispatch(fullChannel, message));
       this.subscriber = subscriber;
@@ -297,12 +300,25 @@ export class RedisCache implements Cache {
       }
       if (lostSinceUp) {
         lostSinceUp = false;
-        for (const listener of [...this.reconnectListeners]) {
-          try {
-            listener();
-          } catch (error) {
-            this.logger.warn("reconnect listener failed", { err: error });
+        const notify = () => {
+          for (const listener of [...this.reconnectListeners]) {
+            try {
+              listener();
+            } catch (error) {
+              this.logger.warn("reconnect listener failed", { err: error });
+            }
           }
+        };
+        // The subscriber connection comes back without its channels: subscribe again, then tell the
+        // listeners (they reload what may have changed meanwhile, so nothing published after the
+        // SUBSCRIBE is answered is missed). A failure means Redis went away again: the next 'ready' retries.
+        const channels = role === "subscriber" ? [...this.channels.keys()] : [];
+        if (channels.length === 0) notify();
+        else {
+          connection.subscribe(...channels).then(notify, (error: unknown) => {
+            lostSinceUp = true;
+            this.logger.debug("redis resubscribe failed; retried on the next reconnect", { err: error });
+          });
         }
       }
       wasUp = true;
